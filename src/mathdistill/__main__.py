@@ -1,0 +1,3 @@
+from mathdistill.cli.main import main
+
+main()

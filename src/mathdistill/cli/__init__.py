@@ -1,0 +1,1 @@
+"""The `mathdistill` command line. Each stage registers its commands in its own module."""

@@ -1,0 +1,51 @@
+"""A deterministic scripted backend for unit tests of orchestration (never the only test).
+
+`script` maps a substring of the prompt to a list of responses, returned in turn
+(cycling); prompts matching nothing get `default`. Responses are a pure function of
+(prompt, seed, index), so reruns are reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mathdistill.sampling.base import Completion, GenerationRequest
+
+
+class FakeBackend:
+    name = "fake"
+
+    def __init__(self, model: str = "fake", script: dict[str, list[str]] | None = None,
+                 default: str = "I do not know.", **_: Any):
+        self.model = model
+        self.script = script or {}
+        self.default = default
+        self.calls: list[GenerationRequest] = []
+        self._counters: dict[str, int] = {}
+
+    def tokenizer(self) -> Any:
+        return None
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
+        out = []
+        for r in requests:
+            self.calls.append(r)
+            key = next((k for k in self.script if k in r.prompt), None)
+            comps = []
+            for _ in range(r.params.n):
+                if key is None:
+                    text = self.default
+                else:
+                    i = self._counters.get(key, 0)
+                    self._counters[key] = i + 1
+                    text = self.script[key][i % len(self.script[key])]
+                words = text.split()
+                finish = "length" if len(words) > r.params.max_tokens else "stop"
+                comps.append(Completion(" ".join(words[: r.params.max_tokens]) if finish == "length" else text,
+                                        finish, min(len(words), r.params.max_tokens)))
+            out.append(comps)
+        return out
+
+    def close(self) -> None:
+        pass
