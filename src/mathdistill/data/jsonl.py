@@ -55,7 +55,7 @@ def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> Ite
 
 def _parse(p: Path, lineno: int, line: str) -> tuple[int, dict]:
     try:
-        obj = json.loads(line)
+        obj = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as e:
         raise DataError(p, lineno, None, f"malformed JSON ({e.msg} at column {e.colno})") from None
     if not isinstance(obj, dict):

@@ -1,0 +1,120 @@
+"""Pure string normalisation of a final answer (no sympy).
+
+`normalize(s)` maps surface variants of one answer to one string: math delimiters, spacing
+commands, `\\dfrac`/`\\tfrac`, `\\left`/`\\right`, `\\text{}` wrappers, units, currency, degrees,
+thousands separators, unicode symbols, a variable LHS (`x = 3` -> `3`). It never changes the
+value: `1.000` stays `1.000` (not 1000) and bracket types of intervals are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_UNICODE = {
+    "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u00d7": r"\times ", "\u22c5": r"\cdot ", "\u00b7": r"\cdot ", "\u00f7": r"\div ",
+    "\u03c0": r"\pi ", "\u221e": r"\infty ", "\u221a": r"\sqrt ", "\u00b0": r"^\circ ",
+    "\u2264": r"\le ", "\u2265": r"\ge ", "\u2260": r"\ne ", "\u222a": r"\cup ", "\u2229": r"\cap ",
+    "\u2208": r"\in ", "\u00bd": "1/2", "\u00bc": "1/4", "\u00be": "3/4", "\u2153": "1/3", "\u2154": "2/3",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "", "\u2032": "'", "\u2019": "'",
+    "\uff0c": ",", "\u3002": ".", "\u00b2": "^2", "\u00b3": "^3",
+}
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+
+# Formatting commands whose braced argument is kept.
+_WRAPPERS = r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox|operatorname|boldsymbol|bm|emph)"
+_WRAP_RE = re.compile(_WRAPPERS + r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_DROP_RE = re.compile(
+    r"\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|displaystyle|textstyle|limits|!|,|;|:| |quad|qquad"
+    r"|hspace\{[^}]*\}|vspace\{[^}]*\}|phantom\{[^}]*\})(?![a-zA-Z])"
+)
+_UNITS = (
+    "degrees?|deg|radians?|rad|units?|sq\\.?|square|cubic|cm|mm|km|m|meters?|metres?|centimeters?|millimeters?"
+    "|kilometers?|inch(?:es)?|in\\.|feet|foot|ft|yards?|yd|miles?|mi|mph|kg|g|grams?|kilograms?|pounds?|lbs?|ounces?"
+    "|oz|tons?|liters?|litres?|l|ml|gallons?|cups?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?"
+    "|months?|years?|dollars?|cents?|euros?|people|persons?|students?|cookies|apples|marbles|ways|points?"
+    "|dots|times|percent|per\\s*cent|am|pm|a\\.m\\.|p\\.m\\.|sq\\s*units|square\\s*units|cubic\\s*units"
+)
+_UNIT_TAIL_RE = re.compile(r"(?<=[\d}.)\s])\s*(?:\^?\{?[23]\}?)?\s*(?:" + _UNITS + r")(?:\^\{?[23]\}?)?\.?\s*$", re.I)
+_LHS_RE = re.compile(
+    r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?'*|\\[a-zA-Z]+|[a-zA-Z]\([a-z]\)|[A-Z]{2,3}|[a-z]\s*\+\s*[a-z]"
+    r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)"
+)
+_THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+          "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+          "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
+          "nineteen": "19", "twenty": "20"}
+BOOL_WORDS = {"yes": "yes", "true": "yes", "correct": "yes", "no": "no", "false": "no", "incorrect": "no"}
+
+
+def strip_math_delims(s: str) -> str:
+    s = s.strip()
+    changed = True
+    while changed and s:
+        changed = False
+        for a, b in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if len(s) >= len(a) + len(b) and s.startswith(a) and s.endswith(b):
+                s, changed = s[len(a): len(s) - len(b)].strip(), True
+    return s.strip("$ ").strip()
+
+
+def _unwrap_text(s: str) -> str:
+    prev = None
+    while prev != s:
+        prev, s = s, _WRAP_RE.sub(lambda m: " " + m.group(1) + " ", s)
+    return s
+
+
+@lru_cache(maxsize=1 << 16)
+def normalize(s: str) -> str:
+    """Canonical string form used for the fast equality path (see module doc)."""
+    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
+    s = strip_math_delims(s)
+    s = s.replace("\n", " ").replace("\\\\$", "").replace("\\$", " ").replace("$", " ")
+    s = re.sub(r"\\(?:d|t)frac", r"\\frac", s)
+    s = re.sub(r"\\(?:dbinom|tbinom)", r"\\binom", s)
+    s = s.replace("{,}", "").replace("\\%", "%").replace("\\neq", "\\ne").replace("\\leq", "\\le")
+    s = s.replace("\\geq", "\\ge").replace("\\lt", "<").replace("\\gt", ">").replace("\\to", "\\rightarrow")
+    s = s.replace("\\emptyset", "\\varnothing").replace("\\{", "\\lbrace ").replace("\\}", "\\rbrace ")
+    s = re.sub(r"(\d)\\,(?=\d{3})", r"\1", s)  # 12\,345 is a thousands separator
+    s = _DROP_RE.sub(" ", s)
+    s = _unwrap_text(s)
+    s = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|\\degree|\\circ\b", " ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    s = s.rstrip(".;").strip()
+    for _ in range(2):
+        s = _UNIT_TAIL_RE.sub("", s).strip()
+    s = re.sub(r"^(?:about|approximately|approx\.?|roughly|\\approx)\s*", "", s, flags=re.I)
+    m = _LHS_RE.match(s)
+    if m and "=" in m.group(0) and s.count("=") == 1:
+        s = s[m.end():]
+    elif m and ":" in m.group(0):
+        s = s[m.end():]
+    elif s.count("=") >= 2 and not re.search(r"[<>]|\\le|\\ge", s):
+        s = s.rsplit("=", 1)[1]  # chained a = b = c: keep the last side
+    s = s.replace(" ", "")
+    s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
+    s = re.sub(r"_\{(\w+)\}", r"_\1", s)
+    s = re.sub(r"\^\{(\w)\}", r"^\1", s)
+    s = re.sub(r"\\frac(\d)(\d)", r"\\frac{\1}{\2}", s)
+    s = re.sub(r"\\frac\{([^{}]+)\}(\d)", r"\\frac{\1}{\2}", s)
+    s = re.sub(r"\\frac(\d)\{", r"\\frac{\1}{", s)
+    s = re.sub(r"\\sqrt(\d+|[a-z])", r"\\sqrt{\1}", s)
+    s = re.sub(r"(?<![\d.])\.(\d)", r"0.\1", s)  # .5 -> 0.5
+    if _THOUSANDS_RE.match(s):
+        s = s.replace(",", "")
+    low = s.lower()
+    if low in _WORDS:
+        return _WORDS[low]
+    if low in BOOL_WORDS:
+        return BOOL_WORDS[low]
+    return s
+
+
+def unbox_letter(s: str) -> str | None:
+    """`(B)`, `B`, `\\text{(B)}`, `B) 12` -> "B" (multiple-choice letters A-J)."""
+    t = normalize(s)
+    m = re.match(r"^\(?([A-J])\)?(?:[.:)]|$)", t)
+    return m.group(1) if m else None

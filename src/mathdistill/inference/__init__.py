@@ -1,0 +1,1 @@
+"""Inference-time aggregation: voting over answer equivalence classes and sample scorers (ASC)."""

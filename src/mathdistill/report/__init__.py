@@ -1,0 +1,1 @@
+"""Self-contained HTML reports comparing eval runs, training runs and curation outputs."""

@@ -1,0 +1,151 @@
+"""Rejection-sampling schedules (pure logic): how many samples each problem gets next round.
+
+- `Vanilla(k)`: RFT / VRT, exactly k samples per problem.
+- `Uniform(k_correct, max_trials)`: DARS-Uniform, sample until k_correct correct or max_trials.
+- `Prop2Diff(k_max, max_trials, first_pass_k, fail_rates)`: DARS-Prop2Diff, target
+  t_i = max(1, ceil(k_max * f_i)) correct samples with f_i the fail rate, taken from a prior
+  stats file or from a first pass of `first_pass_k` samples.
+
+Unlike DART-Math's batch scheduler (which overshoots, see methods.md 1.2), a round asks each
+unfinished problem for exactly the samples it still lacks, so a problem never gets more
+than one round's worth beyond its target. State is rebuilt from samples.jsonl on resume,
+so every decision here must be a function of the samples on disk.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class ProblemState:
+    problem_id: str
+    trials: int = 0
+    correct: int = 0
+    first_pass_correct: int = 0  # correct among sample_idx < first-pass size (Prop2Diff)
+    next_idx: int = 0
+    num_tokens: int = 0
+    target: int | None = None
+    fail_rate: float | None = None
+    stop_reason: str | None = None
+
+    def add(self, sample_idx: int, correct: bool, num_tokens: int | None, first_pass_n: int = 0) -> None:
+        self.trials += 1
+        self.correct += int(bool(correct))
+        if sample_idx < first_pass_n:
+            self.first_pass_correct += int(bool(correct))
+        self.next_idx = max(self.next_idx, sample_idx + 1)
+        self.num_tokens += num_tokens or 0
+
+
+class Strategy:
+    name = "base"
+    first_pass_n = 0
+
+    def update(self, s: ProblemState) -> None:
+        """Refresh `s.target`, `s.fail_rate` and `s.stop_reason` from its counts."""
+        raise NotImplementedError
+
+    def next_round(self, s: ProblemState) -> int:
+        raise NotImplementedError
+
+    def plan(self, states: list[ProblemState]) -> list[tuple[str, int]]:
+        """(problem_id, n) for every unfinished problem; empty when all are done."""
+        out = []
+        for s in states:
+            self.update(s)
+            if s.stop_reason is None:
+                n = self.next_round(s)
+                if n > 0:
+                    out.append((s.problem_id, n))
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+
+class Vanilla(Strategy):
+    name = "vanilla"
+
+    def __init__(self, k: int):
+        self.k = k
+
+    def update(self, s: ProblemState) -> None:
+        s.target = None
+        s.stop_reason = "done" if s.trials >= self.k else None
+
+    def next_round(self, s: ProblemState) -> int:
+        return self.k - s.trials
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "k": self.k}
+
+
+class Uniform(Strategy):
+    name = "uniform"
+
+    def __init__(self, k_correct: int, max_trials: int):
+        self.k_correct, self.max_trials = k_correct, max_trials
+
+    def update(self, s: ProblemState) -> None:
+        s.target = self.k_correct
+        s.stop_reason = ("k_reached" if s.correct >= self.k_correct
+                         else "max_trials" if s.trials >= self.max_trials else None)
+
+    def next_round(self, s: ProblemState) -> int:
+        return min(self.k_correct - s.correct, self.max_trials - s.trials)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "k_correct": self.k_correct, "max_trials": self.max_trials}
+
+
+def prop2diff_target(k_max: int, fail_rate: float) -> int:
+    # Round before ceil so 10 * (1 - 0.7) = 3.0000000000000004 gives 3, not 4.
+    return max(1, math.ceil(round(k_max * fail_rate, 9)))
+
+
+class Prop2Diff(Strategy):
+    name = "prop2diff"
+
+    def __init__(self, k_max: int, max_trials: int, first_pass_k: int = 8,
+                 fail_rates: dict[str, float] | None = None):
+        self.k_max, self.max_trials = k_max, max_trials
+        self.first_pass_n = min(first_pass_k, max_trials)
+        self.fail_rates = fail_rates or {}
+
+    def update(self, s: ProblemState) -> None:
+        if s.problem_id in self.fail_rates:
+            s.fail_rate = self.fail_rates[s.problem_id]
+        elif s.trials >= self.first_pass_n:
+            s.fail_rate = 1.0 - s.first_pass_correct / self.first_pass_n
+        else:
+            s.fail_rate = None
+        s.target = None if s.fail_rate is None else prop2diff_target(self.k_max, s.fail_rate)
+        if s.target is not None and s.correct >= s.target:
+            s.stop_reason = "target_reached"
+        elif s.trials >= self.max_trials:
+            s.stop_reason = "max_trials"
+        else:
+            s.stop_reason = None
+
+    def next_round(self, s: ProblemState) -> int:
+        if s.target is None:  # first pass to estimate the fail rate
+            return self.first_pass_n - s.trials
+        return min(s.target - s.correct, self.max_trials - s.trials)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "k_max": self.k_max, "max_trials": self.max_trials,
+                "first_pass_k": self.first_pass_n, "fail_rates_given": len(self.fail_rates)}
+
+
+def make_strategy(cfg: Any, fail_rates: dict[str, float] | None = None) -> Strategy:
+    """Build the strategy named by `cfg.strategy` (a SampleConfig)."""
+    if cfg.strategy == "vanilla":
+        return Vanilla(cfg.k)
+    if cfg.strategy == "uniform":
+        return Uniform(cfg.k_correct, cfg.max_trials)
+    if cfg.strategy == "prop2diff":
+        return Prop2Diff(cfg.k_max, cfg.max_trials, cfg.first_pass_k, fail_rates)
+    raise ValueError(f"unknown strategy {cfg.strategy!r}")
