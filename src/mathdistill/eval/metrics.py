@@ -19,7 +19,7 @@ Choices made here (recorded in results.json under `metric_definitions`):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import combinations
 
@@ -61,19 +61,24 @@ def _subsets(n: int, k: int, max_subsets: int, mc_samples: int, seed: int) -> tu
     return np.argsort(rng.random((mc_samples, n)), axis=1)[:, :k], False
 
 
-def vote_at_k(labels: Sequence[int], correct_class: int | None, k: int, weights: Sequence[float] | None = None,
-              *, max_subsets: int = MAX_SUBSETS, mc_samples: int = MC_SAMPLES, seed: int = 0) -> float:
+def vote_at_k(labels: Sequence[int], correct_classes: int | Iterable[int] | None, k: int,
+              weights: Sequence[float] | None = None, *, max_subsets: int = MAX_SUBSETS,
+              mc_samples: int = MC_SAMPLES, seed: int = 0) -> float:
     """Expected accuracy of (weighted) voting over random k-subsets of one problem's samples.
 
-    labels: answer-class id per sample (-1 = no answer, does not vote). correct_class: id of
-    the class equivalent to the gold answer, or None. weights: vote weight per sample
-    (1 for plain majority).
+    labels: answer-class id per sample (-1 = no answer, does not vote). correct_classes: the
+    id(s) of classes equivalent to the gold answer (usually one; None or empty: none).
+    weights: vote weight per sample (None: 1 each, plain majority).
     """
     lab = np.asarray(labels, dtype=np.int64)
     n = len(lab)
     if not 1 <= k <= n:
         raise ValueError(f"need 1 <= k <= n, got k={k}, n={n}")
-    if correct_class is None or correct_class < 0 or not (lab == correct_class).any():
+    if correct_classes is None:
+        return 0.0
+    good = [correct_classes] if isinstance(correct_classes, int | np.integer) else list(correct_classes)
+    good = [c for c in good if 0 <= c and (lab == c).any()]
+    if not good:
         return 0.0
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     m = int(lab.max()) + 1
@@ -86,7 +91,7 @@ def vote_at_k(labels: Sequence[int], correct_class: int | None, k: int, weights:
     # Relative tolerance so float sums of equal weights still tie.
     tied = (votes >= top - 1e-9 * np.maximum(1.0, np.abs(top))) & (top > 0)
     ntied = tied.sum(axis=1)
-    score = np.where(ntied > 0, tied[:, correct_class] / np.maximum(ntied, 1), 0.0)
+    score = np.where(ntied > 0, tied[:, good].sum(axis=1) / np.maximum(ntied, 1), 0.0)
     return float(score.mean())
 
 

@@ -26,21 +26,25 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _WRAPPERS = r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox|operatorname|boldsymbol|bm|emph)"
 _WRAP_RE = re.compile(_WRAPPERS + r"\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 _DROP_RE = re.compile(
-    r"\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|displaystyle|textstyle|limits|!|,|;|:| |quad|qquad"
+    r"(?<!\\)\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|displaystyle|textstyle|limits|!|,|;|:| |quad|qquad"
     r"|hspace\{[^}]*\}|vspace\{[^}]*\}|phantom\{[^}]*\})(?![a-zA-Z])"
 )
 _UNITS = (
-    "degrees?|deg|radians?|rad|units?|sq\\.?|square|cubic|cm|mm|km|m|meters?|metres?|centimeters?|millimeters?"
-    "|kilometers?|inch(?:es)?|in\\.|feet|foot|ft|yards?|yd|miles?|mi|mph|kg|g|grams?|kilograms?|pounds?|lbs?|ounces?"
-    "|oz|tons?|liters?|litres?|l|ml|gallons?|cups?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?"
-    "|months?|years?|dollars?|cents?|euros?|people|persons?|students?|cookies|apples|marbles|ways|points?"
-    "|dots|times|percent|per\\s*cent|am|pm|a\\.m\\.|p\\.m\\.|sq\\s*units|square\\s*units|cubic\\s*units"
+    "degrees?|deg|radians?|rad|units?|sq\\.?|square|cubic|cm|mm|km|meters?|metres?|centimeters?|millimeters?"
+    "|kilometers?|inch(?:es)?|in\\.|feet|foot|ft|yards?|yd|miles?|mi|mph|kg|grams?|kilograms?|pounds?|lbs?|ounces?"
+    "|oz|tons?|liters?|litres?|ml|gallons?|cups?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?"
+    "|a\\.?m\\.?|p\\.?m\\.?|months?|years?|dollars?|cents?|euros?|people|persons?|students?|cookies|apples|marbles|ways|points?"
+    "|dots|times|percent|per\\s*cent|sq\\s*units|square\\s*units|cubic\\s*units"
 )
-_UNIT_TAIL_RE = re.compile(r"(?<=[\d}.)\s])\s*(?:\^?\{?[23]\}?)?\s*(?:" + _UNITS + r")(?:\^\{?[23]\}?)?\.?\s*$", re.I)
+_UNIT_TAIL_RE = re.compile(r"(?<=[\d}.)])\s*(?:" + _UNITS + r")(?:\s*\^\s*\{?[23]\}?)?\.?\s*$", re.I)
+# one-letter units only after a plain number (`5 m`), never after algebra (`\pi r^2 h`)
+_LETTER_UNIT_RE = re.compile(r"^(-?[\d.,]+)\s*(?:m|s|h|l|g)(?:\s*\^\s*\{?[23]\}?)?\.?$")
 _LHS_RE = re.compile(
     r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?'*|\\[a-zA-Z]+|[a-zA-Z]\([a-z]\)|[A-Z]{2,3}|[a-z]\s*\+\s*[a-z]"
-    r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)"
+    r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)", re.I
 )
+_WORD_UNITS_RE = re.compile(r"^(.*?[\d}])\s+(?:[a-zA-Z]{2,}\.?)(?:\s+[a-zA-Z]{2,}\.?)*(?:\s*\^\s*\{?[23]\}?)?$")
+_SPACE_RE = re.compile(r"(\\[a-zA-Z]+)? +(?=([a-zA-Z])?)")
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
           "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
@@ -72,6 +76,11 @@ def normalize(s: str) -> str:
     """Canonical string form used for the fast equality path (see module doc)."""
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
     s = strip_math_delims(s)
+    if s.startswith(("\\boxed", "\\fbox")):
+        from mathdistill.grading.boxed import last_boxed
+
+        s = strip_math_delims(last_boxed(s) or s)
+    s = re.sub(r"^(-?\d+)\s+(\d+)\s*/\s*(\d+)$", r"\1\\frac{\2}{\3}", s)  # `2 1/4` is a mixed number
     s = s.replace("\n", " ").replace("\\\\$", "").replace("\\$", " ").replace("$", " ")
     s = re.sub(r"\\(?:d|t)frac", r"\\frac", s)
     s = re.sub(r"\\(?:dbinom|tbinom)", r"\\binom", s)
@@ -80,23 +89,31 @@ def normalize(s: str) -> str:
     s = s.replace("\\emptyset", "\\varnothing").replace("\\{", "\\lbrace ").replace("\\}", "\\rbrace ")
     s = re.sub(r"(\d)\\,(?=\d{3})", r"\1", s)  # 12\,345 is a thousands separator
     s = _DROP_RE.sub(" ", s)
+    s = re.sub(r"\{(-?\d{1,3}(?:,\d{3})+)\}", lambda m: "{" + m.group(1).replace(",", "") + "}", s)
+    s = re.sub(r"^\[\d*(?:pt|em|ex|mm)\]", "", s)
     s = _unwrap_text(s)
     s = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|\\degree|\\circ\b", " ", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = s.rstrip(".;").strip()
+    s = _WORD_UNITS_RE.sub(r"\1", s)  # `840 square inches`, `12 miles per hour`, `3 boxes`
+    s = re.sub(r"^0(\d:\d\d)", r"\1", s)  # 04:51 -> 4:51
+    if re.search(r"[\d=]", s):
+        s = re.sub(r"\s*,?\s+(?:or|and)\s+", ",", s)  # `x = 1 or x = 2` is a list of answers
+    s = re.sub(r"\\log_\{?(\w+)\}?\s*\(?(\w+)\)?", r"\\log_{\1}(\2)", s)
     for _ in range(2):
         s = _UNIT_TAIL_RE.sub("", s).strip()
+    s = _LETTER_UNIT_RE.sub(r"\1", s)
     s = re.sub(r"^(?:about|approximately|approx\.?|roughly|\\approx)\s*", "", s, flags=re.I)
     m = _LHS_RE.match(s)
-    if m and "=" in m.group(0) and s.count("=") == 1:
+    if m and ":" in m.group(0):
         s = s[m.end():]
-    elif m and ":" in m.group(0):
-        s = s[m.end():]
-    elif s.count("=") >= 2 and not re.search(r"[<>]|\\le|\\ge", s):
-        s = s.rsplit("=", 1)[1]  # chained a = b = c: keep the last side
-    s = s.replace(" ", "")
+    s = re.sub(r"^[a-zA-Z]\s*\\in\s*(?=\S)", "", s)
+    s = s.replace("\\approx", "=")
+    # drop spaces, but keep the one in `\\cos x` so the command name stays intact
+    s = _SPACE_RE.sub(lambda m: (m.group(1) + " ") if m.group(1) and m.group(2) else (m.group(1) or ""), s)
     s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
-    s = re.sub(r"_\{(\w+)\}", r"_\1", s)
+    s = re.sub(r"_\{(\w+)\}(?![\w({])", r"_\1", s)
+    s = re.sub(r"^\((\\begin\{([a-zA-Z]*)\}.*\\end\{\2\})\)$", r"\1", s)
     s = re.sub(r"\^\{(\w)\}", r"^\1", s)
     s = re.sub(r"\\frac(\d)(\d)", r"\\frac{\1}{\2}", s)
     s = re.sub(r"\\frac\{([^{}]+)\}(\d)", r"\\frac{\1}{\2}", s)

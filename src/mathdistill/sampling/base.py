@@ -59,6 +59,7 @@ class Completion:
     text: str
     finish_reason: str | None = None  # "stop" | "length" | "abort" | None
     num_tokens: int | None = None
+    seed: int | None = None  # the seed that actually drove this completion, when not the request's
 
 
 @runtime_checkable

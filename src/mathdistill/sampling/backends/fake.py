@@ -3,6 +3,10 @@
 `script` maps a substring of the prompt to a list of responses, returned in turn
 (cycling); prompts matching nothing get `default`. Responses are a pure function of
 (prompt, seed, index), so reruns are reproducible.
+
+`by_seed=True` picks response `(seed + j) % len(script[key])` for the j-th completion of a
+request instead of a per-key counter, so a resumed run in a fresh process asks for and gets
+the same responses; `delay_s` sleeps per request (to kill a run mid-way in tests).
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ class FakeBackend:
     name = "fake"
 
     def __init__(self, model: str = "fake", script: dict[str, list[str]] | None = None,
-                 default: str = "I do not know.", **_: Any):
+                 default: str = "I do not know.", by_seed: bool = False, delay_s: float = 0.0, **_: Any):
         self.model = model
+        self.by_seed = by_seed
+        self.delay_s = delay_s
         self.script = script or {}
         self.default = default
         self.calls: list[GenerationRequest] = []
@@ -32,10 +38,16 @@ class FakeBackend:
         for r in requests:
             self.calls.append(r)
             key = next((k for k in self.script if k in r.prompt), None)
+            if self.delay_s:
+                import time
+
+                time.sleep(self.delay_s)
             comps = []
-            for _ in range(r.params.n):
+            for j in range(r.params.n):
                 if key is None:
                     text = self.default
+                elif self.by_seed and r.params.seed is not None:
+                    text = self.script[key][(r.params.seed + j) % len(self.script[key])]
                 else:
                     i = self._counters.get(key, 0)
                     self._counters[key] = i + 1

@@ -1,0 +1,266 @@
+"""Grader benchmark: mathdistill vs math-verify vs a Hendrycks-style normaliser, side by side.
+
+(a) the labelled case table (tests/grading/cases.py): accuracy per category and items/s;
+(b) real teacher outputs (TDG GPT-4 / GPT-3.5 samples on MATH train, gold = last \\boxed of the
+    reference solution): items/s on the same items, agreement matrix, pool scaling; a sample of
+    the disagreements is written to --dump for reading by hand.
+
+    python benchmarks/grading.py                   # defaults: all 120k for ours, 3000 for math-verify
+    python benchmarks/grading.py --mv-limit 1000 --skip-pool
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import logging
+import os
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from mathdistill.grading import GRADER_VERSION, grade, grade_many, is_equivalent  # noqa: E402
+from mathdistill.grading.boxed import last_boxed  # noqa: E402
+from mathdistill.grading.grader import gold_answer  # noqa: E402
+
+
+# --- Hendrycks MATH `is_equiv` (modeling/math_equivalence.py), the baseline most papers use -------------
+def _fix_fracs(string):
+    substrs = string.split("\\frac")
+    new_str = substrs[0]
+    for substr in substrs[1:]:
+        new_str += "\\frac"
+        if substr[:1] == "{":
+            new_str += substr
+        else:
+            if len(substr) < 2:
+                return string
+            a, b = substr[0], substr[1]
+            if b != "{":
+                new_str += "{" + a + "}{" + b + "}" + substr[2:]
+            else:
+                new_str += "{" + a + "}" + b + substr[2:]
+    return new_str
+
+
+def _fix_a_slash_b(string):
+    if len(string.split("/")) != 2:
+        return string
+    a, b = string.split("/")
+    try:
+        a, b = int(a), int(b)
+        assert string == f"{a}/{b}"
+        return "\\frac{" + str(a) + "}{" + str(b) + "}"
+    except (ValueError, AssertionError):
+        return string
+
+
+def _remove_right_units(string):
+    if "\\text{ " in string:
+        splits = string.split("\\text{ ")
+        assert len(splits) == 2
+        return splits[0]
+    return string
+
+
+def _fix_sqrt(string):
+    if "\\sqrt" not in string:
+        return string
+    splits = string.split("\\sqrt")
+    new_string = splits[0]
+    for split in splits[1:]:
+        if split[:1] != "{" and split:
+            new_string += "\\sqrt{" + split[0] + "}" + split[1:]
+        else:
+            new_string += "\\sqrt" + split
+    return new_string
+
+
+def _strip_string(string):
+    string = string.replace("\n", "").replace("\\!", "").replace("\\\\", "\\")
+    string = string.replace("tfrac", "frac").replace("dfrac", "frac").replace("\\left", "").replace("\\right", "")
+    string = string.replace("^{\\circ}", "").replace("^\\circ", "").replace("\\$", "")
+    string = _remove_right_units(string)
+    string = string.replace("\\%", "").replace("%", "").replace(" .", " 0.").replace("{.", "{0.")
+    if not string:
+        return string
+    if string[0] == ".":
+        string = "0" + string
+    if len(string.split("=")) == 2 and len(string.split("=")[0]) <= 2:
+        string = string.split("=")[1]
+    string = _fix_sqrt(string).replace(" ", "")
+    string = _fix_fracs(string)
+    if string == "0.5":
+        string = "\\frac{1}{2}"
+    return _fix_a_slash_b(string)
+
+
+def hendrycks_equiv(pred, gold) -> bool:
+    if pred is None or gold is None:
+        return False
+    try:
+        return _strip_string(pred) == _strip_string(gold)
+    except Exception:
+        return pred == gold
+
+
+def hendrycks_response(response: str, gold: str) -> bool:
+    return hendrycks_equiv(last_boxed(response), gold)
+
+
+# --- math-verify, used as its README says: gold wrapped in $...$, verify(gold, pred) ---------------------
+def mv_response(response: str, gold: str) -> bool:
+    from math_verify import parse, verify
+
+    try:
+        return bool(verify(parse("$" + gold + "$"), parse(response)))
+    except Exception:
+        return False
+
+
+def mv_pred(pred: str, gold: str) -> bool:
+    return mv_response("$" + pred + "$", gold)
+
+
+# --- (a) case table ---------------------------------------------------------------------------------------
+def load_cases():
+    spec = importlib.util.spec_from_file_location("grading_cases", REPO / "tests" / "grading" / "cases.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.CASES
+
+
+def bench_cases() -> None:
+    cases = load_cases()
+    graders = {
+        "mathdistill": (lambda p, g: is_equivalent(p, g), lambda r, g: grade(r, g).correct),
+        "math-verify": (mv_pred, mv_response),
+        "hendrycks": (hendrycks_equiv, hendrycks_response),
+    }
+    right: dict = defaultdict(Counter)
+    speed = {}
+    for name, (on_pred, on_resp) in graders.items():
+        t0 = time.perf_counter()
+        for c in cases:
+            fn = on_pred if c["kind"] == "pred" else on_resp
+            ok = fn(c["text"], c["gold"]) is c["expected"]
+            right[name][c["category"]] += ok
+            right[name]["ALL"] += ok
+        speed[name] = len(cases) / (time.perf_counter() - t0)
+    n = Counter(c["category"] for c in cases)
+    n["ALL"] = len(cases)
+    print(f"\n(a) case table: {len(cases)} labelled cases (accuracy = verdict matches the label)")
+    print(f"{'category':32s} {'n':>4s} " + " ".join(f"{k:>12s}" for k in graders))
+    for cat in sorted(n, key=lambda c: (c == "ALL", c)):
+        print(f"{cat:32s} {n[cat]:4d} " + " ".join(f"{right[k][cat] / n[cat]:12.1%}" for k in graders))
+    print(f"{'items/s':32s} {'':4s} " + " ".join(f"{speed[k]:12.0f}" for k in graders))
+
+
+# --- (b) teacher outputs ----------------------------------------------------------------------------------
+def load_teacher(data_dir: Path) -> list[tuple[str, str, str]]:
+    items = []
+    for name in ("teacher_math_gpt4.jsonl.gz", "teacher_math_gpt35.jsonl.gz"):
+        with gzip.open(data_dir / name, "rt", encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                gold = gold_answer(row["answer"])
+                items.extend((resp, gold, name.split("_")[2].split(".")[0]) for resp in row["generated_answer"])
+    return items
+
+
+def _timed(fn, items):
+    t0 = time.perf_counter()
+    out = [fn(r, g) for r, g, _ in items]
+    return out, len(items) / (time.perf_counter() - t0)
+
+
+def bench_teacher(args) -> None:
+    items = load_teacher(Path(args.data_dir))
+    random.Random(0).shuffle(items)
+    ours_items = items[: args.limit] if args.limit else items
+    sub = items[: args.mv_limit]
+    print(f"\n(b) teacher outputs: {len(items)} samples; mathdistill on {len(ours_items)}, "
+          f"all three graders on the same {len(sub)}")
+
+    grades, ours_all_speed = _timed(lambda r, g: grade(r, g), ours_items)
+    acc = sum(x.correct for x in grades) / len(grades)
+    fail = sum(x.pred is None for x in grades) / len(grades)
+    rules = Counter(x.rule for x in grades)
+    print(f"mathdistill on {len(ours_items)}: {ours_all_speed:.0f} items/s single process, accuracy {acc:.4f}, "
+          f"extraction failures {fail:.4f}, rules {dict(rules.most_common())}")
+
+    # a cold run on the subset: fresh caches, so the same-items speed comparison is fair
+    from mathdistill.grading import compare, normalize, numeric, symbolic
+
+    for f in (compare._equiv, normalize.normalize, numeric.parse_number, symbolic.to_sympy):
+        f.cache_clear()
+    ours, s_ours = _timed(lambda r, g: grade(r, g).correct, sub)
+    mv, s_mv = _timed(mv_response, sub)
+    hd, s_hd = _timed(hendrycks_response, sub)
+    print(f"items/s on the same {len(sub)} items (single process, cold caches): mathdistill {s_ours:.0f}, "
+          f"math-verify {s_mv:.0f}, hendrycks {s_hd:.0f}  -> mathdistill/math-verify = {s_ours / s_mv:.1f}x")
+    for name, v in (("mathdistill", ours), ("math-verify", mv), ("hendrycks", hd)):
+        print(f"  accuracy {name:12s} {sum(v) / len(v):.4f}")
+    cols = {"mathdistill": ours, "math-verify": mv, "hendrycks": hd}
+    print("agreement matrix (fraction of items with the same verdict):")
+    print(" " * 14 + "".join(f"{k:>14s}" for k in cols))
+    for a, va in cols.items():
+        print(f"{a:14s}" + "".join(f"{sum(x == y for x, y in zip(va, vb)) / len(va):14.4f}" for vb in cols.values()))
+    c = Counter(zip(ours, mv))
+    print(f"mathdistill x math-verify counts: both correct {c[True, True]}, both wrong {c[False, False]}, "
+          f"only mathdistill {c[True, False]}, only math-verify {c[False, True]}")
+    if args.dump:
+        rows = []
+        for (r, g, t), o, m, h in zip(sub, ours, mv, hd):
+            if o != m:
+                gr = grade(r, g)
+                rows.append({"teacher": t, "gold": g, "pred": gr.pred, "rule": gr.rule, "ours": o, "math_verify": m,
+                             "hendrycks": h, "response_tail": r[-400:]})
+        Path(args.dump).write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
+        print(f"wrote {len(rows)} mathdistill/math-verify disagreements to {args.dump}")
+
+    if not args.skip_pool:
+        pool_items = [(r, g) for r, g, _ in items[: args.pool_limit]]
+        print(f"pool scaling on {len(pool_items)} items (machine has {os.cpu_count()} cores):")
+        base = None
+        for w in args.workers:
+            for f in (compare._equiv, normalize.normalize, numeric.parse_number, symbolic.to_sympy):
+                f.cache_clear()
+            t0 = time.perf_counter()
+            res = grade_many(pool_items, workers=w, timeout_s=5.0)
+            speed = len(pool_items) / (time.perf_counter() - t0)
+            base = base or speed
+            to = sum(x.error == "timeout" for x in res)
+            print(f"  workers={w}: {speed:.0f} items/s ({speed / base:.2f}x of workers={args.workers[0]}), "
+                  f"timeouts {to}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=os.environ.get("MATHDISTILL_DATA", str(REPO.parent / "shared" / "data")))
+    ap.add_argument("--limit", type=int, default=0, help="teacher samples for mathdistill (0 = all 120k)")
+    ap.add_argument("--mv-limit", type=int, default=3000, help="samples graded by all three graders")
+    ap.add_argument("--pool-limit", type=int, default=30000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--skip-pool", action="store_true")
+    ap.add_argument("--skip-cases", action="store_true")
+    ap.add_argument("--skip-teacher", action="store_true")
+    ap.add_argument("--dump", default="", help="write mathdistill/math-verify disagreements here (JSONL)")
+    args = ap.parse_args()
+    logging.disable(logging.WARNING)  # math-verify logs every parse failure
+    print(f"grader {GRADER_VERSION}")
+    if not args.skip_cases:
+        bench_cases()
+    if not args.skip_teacher:
+        bench_teacher(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""`mathdistill curate` and `mathdistill import tdg|pool`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from mathdistill.cli.common import ConfigOpt, DataDirOpt, SetOpt, console
+
+_Opt = Optional
+
+
+def _print_summary(title: str, summary: dict) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, show_edge=False)
+    t.add_column("")
+    t.add_column("count", justify="right")
+    for k, v in summary.items():
+        if not isinstance(v, dict | list):
+            t.add_row(k, str(v))
+    console.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    import_app = typer.Typer(
+        help="Import released teacher pools as a graded samples dir.", no_args_is_help=True
+    )
+    app.add_typer(import_app, name="import")
+
+    @import_app.command("tdg")
+    def import_tdg(
+        file: Annotated[str, typer.Argument(help="TDG teacher file, e.g. teacher_math_gpt4.jsonl.gz.")],
+        output: Annotated[str, typer.Option("-o", "--output", help="Samples dir to write.")],
+        workers: Annotated[int, typer.Option(help="Grading worker processes.")] = 2,
+        limit: Annotated[_Opt[int], typer.Option(help="Only the first N problems.")] = None,
+        timeout_s: Annotated[float, typer.Option(help="Grading timeout per sample (s).")] = 5.0,
+    ) -> None:
+        """Import "Turning Dust into Gold" teacher samples (8 per MATH train problem), graded."""
+        from mathdistill.curation.importers import TDG_MAPPING, import_pool
+
+        s = import_pool(file, output, TDG_MAPPING, workers=workers, limit=limit, timeout_s=timeout_s)
+        _print_summary(f"imported {file} -> {output}", {**s, **s["timing"]})
+
+    @import_app.command("pool")
+    def import_generic(
+        file: Annotated[
+            str,
+            typer.Argument(
+                help="JSONL(.gz): one problem with a list of responses, or one response per line."
+            ),
+        ],
+        output: Annotated[str, typer.Option("-o", "--output", help="Samples dir to write.")],
+        question_field: Annotated[str, typer.Option(help="Field of the question.")] = "question",
+        responses_field: Annotated[
+            str, typer.Option(help="Field of the response(s): list or string.")
+        ] = "responses",
+        answer_field: Annotated[
+            str, typer.Option(help="Field of the gold answer or reference solution.")
+        ] = "answer",
+        id_field: Annotated[
+            _Opt[str], typer.Option(help="Field of the problem id (default: question hash).")
+        ] = None,
+        solution_field: Annotated[_Opt[str], typer.Option(help="Field of the reference solution.")] = None,
+        subject_field: Annotated[_Opt[str], typer.Option(help="Field of the subject.")] = None,
+        level_field: Annotated[_Opt[str], typer.Option(help="Field of the level.")] = None,
+        teacher_field: Annotated[_Opt[str], typer.Option(help="Field naming the teacher.")] = None,
+        teacher: Annotated[str, typer.Option(help="Teacher name when there is no teacher field.")] = "",
+        label_field: Annotated[
+            _Opt[str], typer.Option(help="Source's own correctness label (kept in meta).")
+        ] = None,
+        strip_prefix: Annotated[_Opt[list[str]], typer.Option(help="Prefix removed from questions.")] = None,
+        workers: Annotated[int, typer.Option(help="Grading worker processes.")] = 2,
+        limit: Annotated[_Opt[int], typer.Option(help="Only the first N problems.")] = None,
+        timeout_s: Annotated[float, typer.Option(help="Grading timeout per sample (s).")] = 5.0,
+    ) -> None:
+        """Import any released pool (DART-Math pools, RFT data, ...) with a field mapping, graded."""
+        from pathlib import Path
+
+        from mathdistill.curation.importers import PoolMapping, import_pool
+
+        m = PoolMapping(
+            question_field=question_field,
+            responses_field=responses_field,
+            answer_field=answer_field,
+            id_field=id_field,
+            solution_field=solution_field,
+            subject_field=subject_field,
+            level_field=level_field,
+            teacher_field=teacher_field,
+            teacher=teacher,
+            label_field=label_field,
+            strip_prefixes=list(strip_prefix or []),
+            source=Path(file).name.split(".")[0],
+        )
+        s = import_pool(file, output, m, workers=workers, limit=limit, timeout_s=timeout_s)
+        _print_summary(f"imported {file} -> {output}", {**s, **s["timing"]})
+
+    @app.command("curate")
+    def curate(
+        samples_dir: Annotated[
+            str, typer.Argument(help="Samples dir (samples.jsonl, stats.jsonl, run.json).")
+        ],
+        output: Annotated[str, typer.Option("-o", "--output", help="Output folder.")],
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+        select: Annotated[_Opt[str], typer.Option(help="all | uniform | prop2diff (DARS).")] = None,
+        k_correct: Annotated[
+            _Opt[int], typer.Option(help="uniform: max correct samples per problem.")
+        ] = None,
+        k_max: Annotated[
+            _Opt[int], typer.Option(help="prop2diff: max(1, ceil(K * fail_rate)) per problem.")
+        ] = None,
+        budget: Annotated[_Opt[int], typer.Option(help="prop2diff: solve K for this many positives.")] = None,
+        fail_rate_from: Annotated[
+            _Opt[str], typer.Option(help="samples | stats | path to a pass-rate JSONL.")
+        ] = None,
+        dedup: Annotated[
+            _Opt[str],
+            typer.Option(help="exact (always on) | rft (equation signature + farthest edit distance)."),
+        ] = None,
+        include_reference: Annotated[
+            _Opt[bool],
+            typer.Option("--include-reference/--no-reference", help="Add reference solutions to positives."),
+        ] = None,
+        drop_truncated: Annotated[
+            _Opt[bool],
+            typer.Option("--drop-truncated/--keep-truncated", help="Negatives: drop truncated samples."),
+        ] = None,
+        drop_no_answer: Annotated[
+            _Opt[bool],
+            typer.Option("--drop-no-answer/--keep-no-answer", help="Negatives: drop extraction failures."),
+        ] = None,
+        max_negatives_per_problem: Annotated[
+            _Opt[int], typer.Option(help="Cap negatives per problem.")
+        ] = None,
+        max_chars: Annotated[
+            _Opt[int], typer.Option(help="Drop samples with len(question+response) >= N.")
+        ] = None,
+        template: Annotated[_Opt[str], typer.Option(help="Prompt template of the SFT/pair prompts.")] = None,
+        formats: Annotated[_Opt[str], typer.Option(help="Comma list: sft,messages,pairs,kto,ranker.")] = None,
+        pairing: Annotated[_Opt[str], typer.Option(help="zip | product.")] = None,
+        max_pairs_per_problem: Annotated[_Opt[int], typer.Option(help="Cap pairs per problem.")] = None,
+        decontaminate: Annotated[_Opt[str], typer.Option(help="Benchmarks, e.g. math500,gsm8k:test.")] = None,
+        ngram: Annotated[_Opt[int], typer.Option(help="Decontamination n-gram size.")] = None,
+        threshold: Annotated[_Opt[float], typer.Option(help="Drop above this n-gram overlap.")] = None,
+        problems: Annotated[
+            _Opt[str], typer.Option(help="Problem source when the dir has no problems.jsonl.")
+        ] = None,
+        problems_split: Annotated[_Opt[str], typer.Option(help="Split of --problems.")] = None,
+        plots: Annotated[_Opt[bool], typer.Option("--plots/--no-plots", help="Write PNG plots.")] = None,
+        push_to_hub: Annotated[
+            _Opt[str], typer.Option(help="Upload to this HF dataset repo (off by default).")
+        ] = None,
+        data_dir: DataDirOpt = None,
+    ) -> None:
+        """Build training sets from a graded samples dir: positives, negatives, DARS, TRL formats."""
+        from mathdistill.curation.config import load_config
+        from mathdistill.curation.pipeline import curate as run
+
+        cli = {
+            "select": select,
+            "k_correct": k_correct,
+            "k_max": k_max,
+            "budget": budget,
+            "fail_rate_from": fail_rate_from,
+            "dedup": dedup,
+            "include_reference": include_reference,
+            "drop_truncated": drop_truncated,
+            "drop_no_answer": drop_no_answer,
+            "max_negatives_per_problem": max_negatives_per_problem,
+            "max_chars": max_chars,
+            "template": template,
+            "pairing": pairing,
+            "max_pairs_per_problem": max_pairs_per_problem,
+            "ngram": ngram,
+            "threshold": threshold,
+            "problems": problems,
+            "problems_split": problems_split,
+            "plots": plots,
+            "push_to_hub": push_to_hub,
+            "data_dir": data_dir,
+        }
+        if formats is not None:
+            cli["formats"] = [f.strip() for f in formats.split(",") if f.strip()]
+        if decontaminate is not None:
+            cli["decontaminate"] = [f.strip() for f in decontaminate.split(",") if f.strip()]
+        cfg = load_config(config, set_, cli)
+        stats = run(samples_dir, output, cfg)
+        _print_summary(f"curated {samples_dir} -> {output}", stats["files"])
+        _print_summary("problems", stats["problems"])
+        if stats["decontamination"]["dropped_problems"]:
+            console.print(
+                f"decontamination dropped {stats['decontamination']['dropped_problems']} problems "
+                f"(listed in {output}/stats.json)"
+            )

@@ -1,0 +1,110 @@
+"""README.md dataset card for a curated set: counts, resolved config, how to load it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+_DESCRIPTIONS = {
+    "positives.jsonl": "correct samples after dedup and selection (Sample records)",
+    "negatives.jsonl": "incorrect samples (Sample records + `truncated`, `no_answer` flags)",
+    "sft.jsonl": "SFT prompt-completion: `prompt`, `completion`",
+    "sft_messages.jsonl": "SFT conversational: `messages`",
+    "pairs.jsonl": "preference pairs of one problem: `prompt`, `chosen`, `rejected`",
+    "kto.jsonl": "unpaired preference: `prompt`, `completion`, `label`",
+    "ranker.jsonl": "ranker groups: `question`, `positives`, `negatives`",
+}
+
+
+def _table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def render_card(stats: dict[str, Any], config_yaml: str) -> str:
+    files = stats.get("files", {})
+    data_files = {Path(f).stem: f for f in files}
+    pos, neg, pr = stats["positives"], stats["negatives"], stats["problems"]
+    sel = stats["selection"]
+    tpl = (stats.get("prompt") or {}).get("template", {})
+    parts = [
+        "---\nlicense: other\ntags: [math, reasoning, distillation, mathdistill]\n---\n",
+        "# Curated math-reasoning training set\n",
+        (
+            f"Built by `mathdistill curate` from `{stats['input']['samples_dir']}` "
+            f"({stats['input']['samples']} graded samples of {stats['input']['problems']} problems; "
+            f"teachers: {', '.join(t or '?' for t in stats['input']['teachers'])}; grader "
+            f"`{stats['input'].get('grader')}`).\n"
+        ),
+        "## Files\n",
+        _table(
+            [(f"`{f}`", n, _DESCRIPTIONS.get(f, "")) for f, n in files.items()], ("file", "rows", "content")
+        ),
+        "\n## Counts\n",
+        _table(
+            [
+                ("problems", pr["total"]),
+                ("problems with 0 correct", pr["zero_correct"]),
+                ("problems with all samples correct", pr["all_correct"]),
+                ("problems with >= 1 positive kept", pr["with_positives"]),
+                ("correct samples", pos["correct"]),
+                ("exact/whitespace duplicates dropped", pos["dup_exact"]),
+                (
+                    "RFT same-signature / invalid-equation drops",
+                    f"{pos['rft_same_signature']} / {pos['rft_invalid']}",
+                ),
+                ("dropped by the selection cap", pos["over_cap"]),
+                ("positives kept", pos["kept"]),
+                ("incorrect samples", neg["incorrect"]),
+                ("of which no answer extracted / truncated", f"{neg['no_answer']} / {neg['truncated']}"),
+                ("negatives kept", neg["kept"]),
+                ("problems dropped by decontamination", stats["decontamination"]["dropped_problems"]),
+            ],
+            ("", "count"),
+        ),
+        (
+            f"\nSelection: `{sel['rule']}` (k_correct={sel['k_correct']}, k_max={sel['k_max']}, fail rates from "
+            f"`{sel['fail_rate_from']}`), dedup `{sel['dedup']}`.\n"
+        ),
+        (
+            f"Prompt template: `{tpl.get('name')}`, question-only (no few-shot). Plain prompt: "
+            f"`{(tpl.get('plain') or '')!r}`; chat user turn: `{(tpl.get('user') or '')!r}`.\n"
+        ),
+        "## Per subject\n",
+        _table(
+            [
+                (k, v["problems"], v["samples"], v["correct"], v["positives_kept"], v["negatives_kept"])
+                for k, v in sorted(stats["by_subject"].items())
+            ],
+            ("subject", "problems", "samples", "correct", "positives kept", "negatives kept"),
+        ),
+        "\n## Per difficulty (fail rate)\n",
+        _table(
+            [
+                (k, v["problems"], v["samples"], v["correct"], v["positives_kept"])
+                for k, v in stats["by_fail_rate"].items()
+            ],
+            ("fail rate", "problems", "samples", "correct", "positives kept"),
+        ),
+        "\n",
+    ]
+    parts += [f"![{p}]({p})\n" for p in stats.get("plots", [])]
+    parts += [
+        "\n## Load\n",
+        (
+            "```python\nfrom datasets import load_dataset\n\n"
+            f'ds = load_dataset("json", data_files={data_files!r})\n'
+            "print(ds)\n```\n"
+        ),
+        "\n## Resolved config\n",
+        f"```yaml\n{config_yaml.rstrip()}\n```\n",
+    ]
+    return "\n".join(parts)
+
+
+def write_card(out: Path, stats: dict[str, Any], cfg: Any) -> Path:
+    cfg_text = (out / "config.yaml").read_text() if (out / "config.yaml").exists() else ""
+    p = out / "README.md"
+    p.write_text(render_card(stats, cfg_text))
+    return p

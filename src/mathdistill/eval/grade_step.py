@@ -1,0 +1,52 @@
+"""Grading samples and precomputing answer equivalences, both in the grader's process pool.
+
+Voting needs pred-vs-pred equivalence, which can hit slow sympy paths just like grading.
+Rather than call `is_equivalent` unguarded in the main process, every pair of distinct
+answers of a problem is checked up front through `grade_many` (per-item timeout; a pair
+that times out counts as not equivalent) by grading `\\boxed{a}` against gold `b`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from mathdistill.eval.aggregate import vote_answer
+from mathdistill.inference.voting import distinct_answers
+from mathdistill.records import Sample
+
+
+def grade_samples(samples: Sequence[Sample], *, workers: int = 2, timeout_s: float = 5.0) -> None:
+    """Fill pred/correct/rule/error of every sample in place."""
+    from mathdistill.grading import grade_many
+
+    items = [{"response": s.response, "answer": s.answer or "", "finish_reason": s.finish_reason} for s in samples]
+    for s, g in zip(samples, grade_many(items, workers=workers, timeout_s=timeout_s), strict=True):
+        s.pred, s.correct, s.rule, s.error = g.pred, bool(g.correct), g.rule, g.error
+
+
+def equivalence_table(groups: Iterable[Sequence[Sample]], *, workers: int = 2,
+                      timeout_s: float = 5.0) -> Callable[[str, str], bool]:
+    """An `equiv(a, b)` answering from precomputed pairs of each group's distinct answers."""
+    from mathdistill.grading import grade_many
+
+    pairs: set[tuple[str, str]] = set()
+    for samples in groups:
+        d = distinct_answers([vote_answer(s) for s in samples])
+        # group_answers compares a later (less frequent) string against an earlier representative.
+        pairs.update((d[j], d[i]) for j in range(len(d)) for i in range(j))
+    ordered = sorted(pairs)
+    grades = grade_many([(f"\\boxed{{{a}}}", b) for a, b in ordered], workers=workers, timeout_s=timeout_s)
+    table = {p: bool(g.correct) for p, g in zip(ordered, grades, strict=True)}
+
+    def equiv(a: str, b: str) -> bool:
+        if a == b:
+            return True
+        if (a, b) in table:
+            return table[(a, b)]
+        if (b, a) in table:
+            return table[(b, a)]
+        from mathdistill.grading import is_equivalent  # not precomputed: only in odd call orders
+
+        return is_equivalent(a, b)
+
+    return equiv

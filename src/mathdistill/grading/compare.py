@@ -1,0 +1,125 @@
+"""`is_equivalent`: the comparison cascade, cheapest first.
+
+1. normalised string equality (case-insensitive for plain words; `yes`/`true` only as whole words);
+2. numeric values (exact fractions; percent rule in numeric.py) - decisive when both sides are numbers;
+3. structures (tuples / sets / intervals / matrices), elementwise through this function;
+4. bases (`1011_2` vs `1011`), then sympy (symbolic.py), imported only here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from mathdistill.grading.fasteval import fast_equal
+from mathdistill.grading.normalize import normalize
+from mathdistill.grading.numeric import number_values, values_equal
+from mathdistill.grading.structures import parse_struct, split_top, struct_equal
+
+_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
+_BASE_RE = re.compile(r"^([0-9A-Fa-f]+)_(\d+)$")
+_VAR_LHS = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?'*(?:\([a-z,]*\))?$|^[a-zA-Z]{1,3}$")
+_REL = re.compile(r"<|>|\\le|\\ge|\\ne")
+_LETTER = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]")
+
+
+def is_equivalent(pred: str | None, gold: str | None) -> bool:
+    """True when `pred` and `gold` denote the same final answer (symmetric)."""
+    if pred is None or gold is None:
+        return False
+    return _equiv(str(pred), str(gold))
+
+
+@lru_cache(maxsize=1 << 16)
+def _equiv(pred: str, gold: str) -> bool:
+    a, b = normalize(pred), normalize(gold)
+    return _equiv_norm(a, b, depth=0)
+
+
+def _equiv_norm(a: str, b: str, depth: int) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    wa, wb = _is_text(a), _is_text(b)
+    if wa or wb or a in ("yes", "no") or b in ("yes", "no"):
+        return a.lower() == b.lower()  # words are compared as words, never as products of letters
+    va, vb = number_values(a), number_values(b)
+    if va is not None and vb is not None:
+        return values_equal(va, vb)
+    sa, sb = parse_struct(a), parse_struct(b)
+    if sa is not None and sb is not None:
+        if struct_equal(sa, sb, lambda x, y: depth < 4 and _equiv_norm(normalize(x), normalize(y), depth + 1)):
+            return True
+        if {sa.kind, sb.kind} <= {"interval", "union", "tuple"} and "," in a and "," in b:
+            from mathdistill.grading.symbolic import sets_equal  # [a,b] \cup [b,c] == [a,c]
+
+            return sets_equal(sa, sb)
+        return False
+    ea, eb = _eq_sides(a), _eq_sides(b)
+    if ea or eb:
+        return _equations(a, b, ea, eb, depth)
+    if sa is not None or sb is not None:
+        # `\{1\}` or a one-element list equals its element; otherwise a structure never equals a scalar
+        one, other = (sa, b) if sa is not None else (sb, a)
+        if one.kind in ("set", "list") and len(one.items) == 1:
+            return _equiv_norm(normalize(one.items[0]), other, depth + 1)
+        return False
+    if ":" in a or ":" in b:
+        return False  # times and ratios: equal only as strings
+    ma, mb = _BASE_RE.match(a), _BASE_RE.match(b)
+    if ma or mb:
+        da = ma.group(1) if ma else a
+        db = mb.group(1) if mb else b
+        if ma and mb and ma.group(2) != mb.group(2):
+            return False
+        return da.lower() == db.lower()
+    if va is not None or vb is not None:
+        # one side numeric: sympy only if the other side looks like an evaluable expression
+        other = b if va is not None else a
+        if not re.search(r"\\(?:frac|sqrt|pi|cdot|times|div|log|ln|sin|cos|tan|cot|sec|csc|binom|exp)|[*/^+\-!]"
+                         r"|\d\(|^[ei]$", other):
+            return False
+        if re.search(r"[a-df-hj-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", other)):
+            return False  # free variable (`2x` vs `2`); e and i are constants
+    fast = fast_equal(a, b)
+    if fast is not None:
+        return fast
+    from mathdistill.grading.symbolic import symbolic_equal
+
+    return symbolic_equal(a, b)
+
+
+def _is_text(s: str) -> bool:
+    """A word answer (`Friday`, `neither`, `north`): 4+ letters, no LaTeX."""
+    return len(s) >= 4 and bool(_WORD_RE.match(s)) and not re.fullmatch(r"[a-zA-Z]{1,3}", s)
+
+
+def _eq_sides(s: str) -> list[str] | None:
+    """Sides of an equation `l = r` (or a chain), None for anything else."""
+    if "=" not in s or _REL.search(s):
+        return None
+    parts = split_top(s, "=")
+    return parts if len(parts) >= 2 and all(parts) else None
+
+
+def _strippable(sides: list[str]) -> bool:
+    """`x = 3`, `f(x) = ...`, `a+2d = 3`: the LHS only names what the RHS gives."""
+    lhs, rhs = sides[-2], sides[-1]
+    rhs = re.sub(r"\\(?:begin|end)\{\w+\}|\\[a-zA-Z]+", "", rhs)
+    return bool(_VAR_LHS.match(lhs)) or len(sides) > 2 or not _LETTER.search(rhs)
+
+
+def _equations(a: str, b: str, ea: list[str] | None, eb: list[str] | None, depth: int) -> bool:
+    if ea and eb:
+        if len(ea) == len(eb) == 2 and _VAR_LHS.match(ea[0]) and ea[0] == eb[0]:
+            return _equiv_norm(ea[1], eb[1], depth + 1)
+        if len(ea) == len(eb) == 2:
+            from mathdistill.grading.symbolic import equations_equal
+
+            return equations_equal(ea, eb)
+        return _equiv_norm(ea[-1], eb[-1], depth + 1)
+    sides, other = (ea, b) if ea else (eb, a)
+    if not _strippable(sides):
+        return False
+    return _equiv_norm(sides[-1], other, depth + 1)

