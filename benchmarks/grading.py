@@ -189,19 +189,25 @@ def bench_teacher(args) -> None:
     print(f"\n(b) teacher outputs: {len(items)} samples; mathdistill on {len(ours_items)}, "
           f"all three graders on the same {len(sub)}")
 
-    grades, ours_all_speed = _timed(lambda r, g: grade(r, g), ours_items)
+    # grade_many(workers=1): in process, with the per-item 5 s alarm (a bare grade() has no timeout)
+    t0 = time.perf_counter()
+    grades = grade_many([(r, g) for r, g, _ in ours_items], workers=1, timeout_s=5.0)
+    ours_all_speed = len(ours_items) / (time.perf_counter() - t0)
     acc = sum(x.correct for x in grades) / len(grades)
     fail = sum(x.pred is None for x in grades) / len(grades)
     rules = Counter(x.rule for x in grades)
     print(f"mathdistill on {len(ours_items)}: {ours_all_speed:.0f} items/s single process, accuracy {acc:.4f}, "
-          f"extraction failures {fail:.4f}, rules {dict(rules.most_common())}")
+          f"extraction failures {fail:.4f}, timeouts {sum(x.error == 'timeout' for x in grades)}, "
+          f"rules {dict(rules.most_common())}")
 
     # a cold run on the subset: fresh caches, so the same-items speed comparison is fair
     from mathdistill.grading import compare, normalize, numeric, symbolic
 
     for f in (compare._equiv, normalize.normalize, numeric.parse_number, symbolic.to_sympy):
         f.cache_clear()
-    ours, s_ours = _timed(lambda r, g: grade(r, g).correct, sub)
+    t0 = time.perf_counter()
+    ours = [x.correct for x in grade_many([(r, g) for r, g, _ in sub], workers=1, timeout_s=5.0)]
+    s_ours = len(sub) / (time.perf_counter() - t0)
     mv, s_mv = _timed(mv_response, sub)
     hd, s_hd = _timed(hendrycks_response, sub)
     print(f"items/s on the same {len(sub)} items (single process, cold caches): mathdistill {s_ours:.0f}, "

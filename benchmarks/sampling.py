@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--temperature", type=float, default=0.7)
-    ap.add_argument("--repeats", type=int, default=2, help="alternating raw/runner repeats (best is kept)")
+    ap.add_argument("--repeats", type=int, default=3, help="back-to-back raw/runner pairs")
     ap.add_argument("--hf-prompts", type=int, default=None, help="prompts for the HF run (default: all)")
     ap.add_argument("--hf-batch-size", type=int, default=16)
     ap.add_argument("--skip-hf", action="store_true")
@@ -61,6 +61,7 @@ def main() -> None:
     vb.llm.generate(prompts[:2], VSamplingParams(max_tokens=8), use_tqdm=False)  # warm-up
 
     raw_best = ours_best = 0.0
+    paired = []
     for rep in range(args.repeats):
         t0 = time.perf_counter()
         outs = vb.llm.generate(prompts, vparams, use_tqdm=False)
@@ -78,9 +79,15 @@ def main() -> None:
         print(f"[{rep}] mathdistill sample: {summary['generated_tokens']} tokens in {dt:.2f} s = {ours:.1f} tokens/s"
               f" (generate only: {summary['tokens_per_s']:.1f} tokens/s; {summary['samples']} samples graded)",
               flush=True)
+        print(f"[{rep}] orchestration overhead (wall - generate): {dt - summary['generate_seconds']:.2f} s; "
+              f"paired ratio {ours / raw:.3f}", flush=True)
         raw_best, ours_best = max(raw_best, raw), max(ours_best, ours)
-    print(f"RESULT runner/raw tokens/s ratio: {ours_best / raw_best:.3f} "
-          f"(runner {ours_best:.1f} vs raw {raw_best:.1f} tokens/s; target >= 0.9)", flush=True)
+        paired.append(ours / raw)
+    # Other jobs on a shared machine move both figures; the paired (back-to-back) ratio is the fair one.
+    paired.sort()
+    print(f"RESULT runner/raw tokens/s ratio: median paired {paired[len(paired) // 2]:.3f} over {len(paired)} "
+          f"repeats; best-vs-best {ours_best / raw_best:.3f} (runner {ours_best:.1f} vs raw {raw_best:.1f} "
+          f"tokens/s; target >= 0.9)", flush=True)
 
     reqs = [GenerationRequest(p, SamplingParams(n=args.n, temperature=args.temperature, top_p=cfg.top_p,
                                                 max_tokens=args.max_tokens, stop=list(prep.stop), seed=i))

@@ -50,6 +50,12 @@ def test_signature_latex_and_calculator_annotations():
     # GSM8K-style calculator annotations take precedence (RFT's exact rule).
     assert dedup.signature("He pays 2*3=<<2*3=6>>6 and $1+1=2$ <<6 + 1=7>>") == "2*3=6|6+1=7"
     assert dedup.signature("no maths here") == ""
+    # GSM8K-style plain text: its arithmetic; "$" as currency is not LaTeX.
+    assert dedup.equations(
+        "She has $5 + $3 = $8. Then 16 - 3 - 4 = 9 eggs, 9 × 2 = 18. So 1,000 + 1 = 1,001."
+    ) == ["5+3=8", "16-3-4=9", "9*2=18", "1000+1=1001"]
+    assert dedup.equations("It costs $5. She pays 2 * 3 = 6 dollars and has $10.") == ["2*3=6"]
+    assert dedup.path_is_valid("Janet sells 16 - 3 - 4 = 10 eggs.") is False
 
 
 def test_path_validity_checks_checkable_equations_only():

@@ -155,3 +155,24 @@ def test_real_tdg_files_first_problems(data_dir, tmp_path):
         assert all(not p.question.startswith("Problem:") for p in problems)
         assert {x.teacher for x in samples} == {teacher}
         assert all(p.id.startswith("train/") and p.answer and p.meta.get("subject") for p in problems)
+
+
+def test_refuses_to_resume_an_import_of_another_file(tmp_path):
+    from mathdistill.errors import MathdistillError
+
+    a = write_gz(tmp_path / "a.jsonl.gz", TDG_ROWS[:1])
+    b = write_gz(tmp_path / "b.jsonl.gz", TDG_ROWS[1:])
+    import_pool(a, tmp_path / "o", TDG_MAPPING, workers=1, progress=False)
+    with pytest.raises(MathdistillError, match="already holds an import of"):
+        import_pool(b, tmp_path / "o", TDG_MAPPING, workers=1, progress=False)
+
+
+def test_refuses_to_mix_grader_versions(tmp_path):
+    from mathdistill.errors import MathdistillError
+
+    a = write_gz(tmp_path / "a.jsonl.gz", TDG_ROWS)
+    import_pool(a, tmp_path / "o", TDG_MAPPING, workers=1, progress=False)
+    run = json.loads((tmp_path / "o" / "run.json").read_text())
+    (tmp_path / "o" / "run.json").write_text(json.dumps({**run, "grader": "mathdistill-grader/0.0"}))
+    with pytest.raises(MathdistillError, match="graded by mathdistill-grader/0.0"):
+        import_pool(a, tmp_path / "o", TDG_MAPPING, workers=1, progress=False)

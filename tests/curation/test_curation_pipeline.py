@@ -193,3 +193,18 @@ def test_push_to_hub_uploads_the_folder(mixed_dir, tmp_path, monkeypatch):
     up = calls[1][2]
     assert up["folder_path"] == str(tmp_path / "o") and "pairs.jsonl" in up["allow_patterns"]
     assert "README.md" in up["allow_patterns"]
+
+
+def test_card_snippet_loads_every_file_with_datasets(mixed_dir, tmp_path, monkeypatch):
+    pytest.importorskip("datasets")
+    import re
+
+    out = tmp_path / "o"
+    curate(mixed_dir, out, CurateConfig(plots=False))
+    code = re.search(r"```python\n(.*?)```", (out / "README.md").read_text(), re.DOTALL).group(1)
+    monkeypatch.chdir(out)
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    ns: dict = {}
+    exec(code, ns)  # noqa: S102 - the card's own snippet (our text), run as a user would
+    assert ns["pairs"].column_names[:3] == ["prompt", "chosen", "rejected"]
+    assert len(ns["sft"]) == 6 and ns["kto"].features["label"].dtype == "bool"

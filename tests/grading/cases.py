@@ -252,3 +252,116 @@ _add("extraction", "response", [
     ("The answer is \\boxed{50\\%}.", "0.5", True), ("The answer is 50.", "0.5", False),
     ("So the answer is \\boxed{1011_2}.", "1011_2", True), ("The answer is \\boxed{(-\\infty, 3]}.", "(-\\infty,3)", False),
 ])
+
+# Found by reading mathdistill / math-verify disagreements on the TDG teacher samples.
+_add("units_currency_text", "pred", [
+    ("840", "840\\text{ square inches}", True), ("12\\text{ miles per hour}", "12", True), ("3", "3\\text{ boxes}", True),
+    ("428", "428\\text{ square centimeters}", True), ("429", "428\\text{ square centimeters}", False),
+    ("\\$3.47", "\\$3.47", True), ("\\$3.47", "3.74", False),
+])
+_add("text", "pred", [
+    ("Softball, Picnic, Kickball", "\\text{Softball, Kickball, Picnic}", False, "lists of names are ordered"),
+    ("Softball, Kickball, Picnic", "\\text{Softball, Kickball, Picnic}", True), ("empty", "\\text{empty}", True),
+    ("04:51:06", "4\\!:\\!51\\!:\\!06 \\text{ p.m.}", True, "times compare as strings"), ("4:51", "4:15", False),
+])
+_add("tuple_set_multi", "pred", [
+    ("(8,-3)", "(4,1)", False, "pairs are not (empty) intervals"), ("(3,-1)", "(1,-19)", False),
+    ("\\left( 2 \\sqrt{2}, \\frac{3 \\pi}{4} \\right)", "\\left( 4, \\frac{\\pi}{12} \\right)", False),
+    ("\\left(\\frac{17}{10}, \\frac{1}{10}\\right)", "\\left( \\frac{17}{10}, -\\frac{1}{10} \\right)", False),
+    ("\\frac{1 + \\sqrt{21 - 20i}}{2}, \\frac{1 - \\sqrt{21 - 20i}}{2}", "3 - i, -2 + i", True),
+    ("(\\sqrt{6}, 0)", "\\left(\\tfrac{15}{4},0\\right)", False),
+])
+_add("interval", "pred", [
+    ("(-\\infty,-1] \\cup [-1,3] \\cup (3,\\infty)", "(-\\infty,\\infty)", True, "unions compared as sets"),
+    ("(-\\infty,-1) \\cup (-1,\\infty)", "(-\\infty,\\infty)", False), ("-1 \\le x \\le 2", "[-1,2]", True),
+])
+_add("symbolic", "pred", [
+    ("\\tan{15^\\circ}", "\\tan 15^\\circ", True), ("(x - 1)(x + 1)(x^2 - 1)^2", "(x-1)^3(x+1)^3", True),
+    ("3 + d", "3", False), ("5x^{26}-15x^9+5x^2-35x^4", "5x^{26}-15x^9-35x^4+5x^2", True),
+    ("2(x-2)(x+2)", "(2) (x+2) (x-2)", True), ("30p\\sqrt{p}", "30p \\sqrt{p}", True), ("4√65", "4\\sqrt{65}", True),
+])
+_add("matrix_vector", "pred", [
+    ("\\begin{pmatrix} a - a & 0 \\end{pmatrix} = \\begin{pmatrix} 0 & 0 \\end{pmatrix}",
+     "\\begin{pmatrix} 0 & 0 \\end{pmatrix}", True, "last side of a matrix equation"),
+    ("\\begin{pmatrix} \\frac{7}{17} & -\\frac{3}{17} \\\\[6pt] \\frac{1}{17} & \\frac{2}{17} \\end{pmatrix}",
+     "\\begin{pmatrix} 7/17 & -3/17 \\\\ 1/17 & 2/17 \\end{pmatrix}", True),
+])
+_add("percent", "pred", [("56\\%", "0.56 = 56\\%", True), ("0.56", "0.56 = 56\\%", True), ("5.6\\%", "0.56 = 56\\%", False)])
+
+# Whole model outputs in the style of the TDG GPT-4 / GPT-3.5 teacher samples.
+_add("extraction", "response", [
+    ("Let's think step by step\nThe slope is $\\frac{6-2}{3-1} = 2$, so $y - 2 = 2(x - 1)$, i.e. $y = 2x$.\n"
+     "The answer is y=2x.", "2x", True),
+    ("Let's think step by step\nWe have $(2x^3)^3 = 2^3(x^3)^3 = 8x^{3\\cdot3} = 8x^9$.\nThe answer is 8x^9.", "8x^9", True),
+    ("Let's think step by step\nWe have $(2x^3)^3 = 8x^9$.\nThe answer is 8x^6.", "8x^9", False),
+    ("Solution:\nThe sum of the interior angles of a hexagon is $180(6-2) = 720$ degrees, so each angle is "
+     "$\\frac{720}{6} = \\boxed{120^\\circ}$.", "120", True),
+    ("Solution:\nThe area is $\\frac12 \\cdot 40 \\cdot 42 = \\boxed{840}$ square inches.\nThe answer is 840",
+     "840\\text{ square inches}", True),
+    ("Let's think step by step\nOn Friday, she has $54 \\cdot 3 = 162$ paperclips.\n\nJasmine first has more than 100 "
+     "paperclips on Friday. The answer is Friday.", "\\text{Friday}", True),
+    ("Let's think step by step\nTo add the complex numbers we add real and imaginary parts: $(1+3i)+(2-4i) = 3 - i$."
+     "\nThe answer is 3-i.", "3-i", True),
+    ("Let's think step by step\nThe roots are $x=2$ and $x=-3$.\nThe answer is 2, -3.", "-3, 2", True),
+    ("Let's think step by step\nThe roots are $x=2$ and $x=-3$.\nThe answer is 2, 3.", "-3, 2", False),
+    ("Solution:\nCompleting the square, the center is $\\boxed{(3, -1)}$.", "(3,-1)", True),
+    ("Solution:\nCompleting the square, the center is $\\boxed{(-1, 3)}$.", "(3,-1)", False),
+    ("Solution:\nSo $x \\in \\boxed{[-2, 7)}$.", "[-2,7)", True), ("Solution:\nSo $x \\in \\boxed{[-2, 7]}$.", "[-2,7)", False),
+    ("Solution:\nThe probability is $\\dfrac{5}{12}$, so the answer is $\\boxed{\\dfrac{5}{12}}$.", "\\frac{5}{12}", True),
+    ("Solution:\nThe probability is $\\frac{5}{12} \\approx 0.417$, so the answer is $\\boxed{0.417}$.", "\\frac{5}{12}",
+     False, "a rounded decimal is not the exact fraction"),
+    ("Let's think step by step\n$\\sqrt{288} = \\sqrt{144 \\cdot 2} = 12\\sqrt{2}$.\nThe answer is 12\\sqrt{2}", "12\\sqrt{2}",
+     True),
+    ("Let's think step by step\nThe matrix is\n\\[\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}.\\]\nThe answer is "
+     "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}", "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}", True),
+    ("Solution:\nThe vector is $\\boxed{\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}}$.",
+     "\\begin{pmatrix} -2 \\\\ 1 \\end{pmatrix}", False),
+    ("Solution:\nThe percent increase is $\\frac{15}{60} = 25\\%$. The answer is $\\boxed{25\\%}$.", "25", True),
+    ("Solution:\nHe pays $\\$1{,}250.50$ in total, so the answer is $\\boxed{\\$1,\\!250.50}$.", "1250.50", True),
+    ("Solution:\nIn base 2, $11 = 1011_2$, so the answer is $\\boxed{1011_2}$.", "1011_2", True),
+    ("Solution:\nIn base 2, $11 = 1101_2$, so the answer is $\\boxed{1101_2}$.", "1011_2", False),
+    ("Let's think step by step\nThe discriminant is negative, so there are no real roots.\nThe answer is no.",
+     "\\text{No}", True),
+    ("Let's think step by step\nThe function satisfies $f(-x) = -f(x)$, so it is odd.\nThe answer is odd.",
+     "\\text{odd}", True),
+    ("Let's think step by step\nThe function satisfies $f(-x) = f(x)$, so it is even.\nThe answer is even.",
+     "\\text{odd}", False),
+    ("Solution:\nThus $x = \\boxed{5}$ or $x = \\boxed{-1}$, i.e. the solutions are $\\boxed{5, -1}$.", "-1,5", True),
+    ("Solution:\nThe inequality holds for $\\boxed{x < 3}$.", "(-\\infty, 3)", True),
+    ("Solution:\nThe inequality holds for $\\boxed{x \\le 3}$.", "(-\\infty, 3)", False),
+    ("Solution:\nWe find $z = \\boxed{2 - 3i}$.", "2-3i", True), ("Solution:\nWe find $z = \\boxed{2 + 3i}$.", "2-3i", False),
+    ("Let's think step by step\nThe expression factors as $9(4 - x^2) = 9(2+x)(2-x)$.\nThe answer is 9(2+x)(2-x).",
+     "9(2-x)(2+x)", True),
+    ("Let's think step by step\nThe expression factors as $9(2+x)(2-x)$.\nThe answer is 9(2+x)(x-2).",
+     "9(2-x)(2+x)", False),
+    ("Solution:\nThere are $\\binom{6}{2} = 15$ ways.\n#### 15", "15", True),
+    ("Janet's ducks lay 16 eggs per day. She eats 3 and bakes with 4, so she sells 16 - 3 - 4 = 9 eggs for $2 each, "
+     "making 9 * 2 = $18 every day.\n#### 18", "18", True),
+    ("A robe takes 2 bolts of blue fiber and half that much white fiber, so 2 + 1 = 3 bolts.\n#### 3", "4", False),
+    ("Let's think step by step\nThe time is 4:51:06 p.m.\nThe answer is 4:51:06 p.m.", "4\\!:\\!51\\!:\\!06 \\text{ p.m.}",
+     True),
+    ("Solution:\n\\begin{align*}\n2x + 3 &= 11 \\\\\nx &= 4\n\\end{align*}\nSo $x = \\boxed{4}$.", "4", True),
+    ("Solution:\nThe largest such number is $\\boxed{999{,}999}$.", "999999", True),
+    ("Solution:\nThe answer is $\\boxed{\\text{(B)}}$, since $12 > 10$.", "B", True),
+    ("Solution:\nThe answer is $\\boxed{\\text{(B)}}$, since $12 > 10$.", "C", False),
+    ("Let's think step by step\nThe final result is $\\frac{\\pi}{3}$ radians.\nThe answer is \\frac{\\pi}{3}.",
+     "\\frac{\\pi}{3}", True),
+    ("Let's think step by step\n...so the angle is $60^\\circ$.\nThe answer is 60^\\circ.", "60", True),
+    ("Let's think step by step\nWe get $y = -\\frac{1}{2}x + 4$.\nThe answer is y = -\\frac{1}{2}x + 4.",
+     "y=-\\frac12x+4", True),
+    ("Let's think step by step\nWe get $y = -\\frac{1}{2}x + 4$.\nThe answer is y = \\frac{1}{2}x + 4.",
+     "y=-\\frac12x+4", False),
+])
+_add("extraction", "response", [
+    ("Since $\\mathbf{a}$ is a unit vector, $k = \\boxed{\\sqrt{2}}$ or $k = \\boxed{-\\sqrt{2}}.$", "\\sqrt{2}, -\\sqrt{2}",
+     True, "boxes joined by 'or' form one answer"),
+    ("Since $\\mathbf{a}$ is a unit vector, $k = \\boxed{\\sqrt{2}}$ or $k = \\boxed{-\\sqrt{2}}.$", "-\\sqrt{2}", False),
+    ("Therefore, $\\text E. \\ \\ 231$ is not possible, and the answer is $\\boxed{\\text C. \\ \\ 119}$.", "119", True,
+     "choice label in front of the value"),
+    ("Therefore they will next all ring together at $\\boxed{05:00}$ pm.", "05\\!:\\!00", True),
+    ("So, the answer is (F) Cone.", "\\text{(C)}", False), ("So, the answer is (C) Plane.", "\\text{(C)}", True),
+    ("The ratio of the width to the length is $\\frac{4}{8}=\\boxed{\\frac{1}{2}}$.", "1 : 2", True),
+    ("The ratio of their perimeters is $\\boxed{\\frac{6}{5}}$.", "5:6", False),
+])
+_add("text", "pred", [("8:34 PM", "8\\!:\\!34 \\text{ p.m.}", True), ("8:34", "8:43", False), ("3:4", "4:3", False),
+                      ("2007+\\frac{\\pi}{2}", "2007 + \\frac\\pi 2", True)])

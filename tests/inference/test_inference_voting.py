@@ -69,3 +69,14 @@ def test_asc_weighting_flips_a_majority_on_hand_made_scores():
 def test_weighted_vote_length_mismatch():
     with pytest.raises(ValueError):
         weighted_vote(["1"], [1.0, 2.0], equiv=lambda a, b: a == b)
+
+
+def test_equivalence_table_in_worker_processes():
+    from mathdistill.eval.grade_step import equivalence_table
+    from mathdistill.records import Sample
+
+    preds = ["1/2", "0.5", "3", "0.5", "\\frac{1}{2}"]
+    group = [Sample(problem_id="p", sample_idx=i, prompt="", response="", pred=a) for i, a in enumerate(preds)]
+    eq = equivalence_table([group], workers=2, timeout_s=5.0)
+    cl = group_answers(preds, eq)
+    assert cl.labels[0] == cl.labels[1] == cl.labels[3] == cl.labels[4] != cl.labels[2]

@@ -61,6 +61,8 @@ def test_seeded_batches_reproduce(backend):
 def test_left_padding_does_not_change_greedy_output(backend):
     short = req("Hi", temperature=0.0)
     alone = backend.generate([short])[0][0].text
+    copies = backend.generate([req("Hi", temperature=0.0, n=3)])[0]
+    assert [c.text for c in copies] == [alone] * 3
     batched = backend.generate([short, req("A long prompt that forces padding of the short one " * 4,
                                             temperature=0.0)])[0][0].text
     assert alone == batched

@@ -22,6 +22,7 @@ def sample_cmd(out: Path, *extra: str) -> list[str]:
 
 def kill_when(cmd: list[str], path: Path, min_lines: int, timeout: float = 120) -> None:
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    children: list[int] = []
     t0 = time.monotonic()
     try:
         while time.monotonic() - t0 < timeout:
@@ -32,9 +33,27 @@ def kill_when(cmd: list[str], path: Path, min_lines: int, timeout: float = 120) 
             time.sleep(0.05)
         else:
             pytest.fail("run wrote nothing in time")
+        # Remember its children (grading workers): kill -9 does not reach them, the test cleans them up.
+        children = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        import psutil
+    except ImportError:
+        return []
+    try:
+        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def check_complete(out: Path, expected: set[tuple[str, int]]) -> list[dict]:
@@ -54,7 +73,7 @@ def test_kill9_and_resume_fake_backend(tmp_path, data_dir):
                      "--grading-workers", "1", "--set", f"backend_options={opts}")
     kill_when(cmd, out / "samples.jsonl", min_lines=5)
     before = (out / "samples.jsonl").read_text().count("\n")
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     # Problem 0 gets one correct of its first two, then a third trial; the others fail 3 times.
     rows = check_complete(out, {(f"gsm8k/test/{i}", j) for i in range(16) for j in range(3)})

@@ -18,7 +18,7 @@ from mathdistill.sampling.base import GenerationRequest, SamplingParams
 
 pytest.importorskip("openai")
 
-from mathdistill.sampling.backends.openai_backend import OpenAIBackend, backoff_delay  # noqa: E402
+from mathdistill.sampling.backends.openai_backend import OpenAIBackend, backoff_delay
 
 
 class Server:

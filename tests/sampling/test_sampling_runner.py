@@ -21,8 +21,8 @@ SCRIPT = {"Alpha": ["So \\boxed{3}", "So \\boxed{3}"],
 
 
 def cfg(tmp_path, **kw) -> SampleConfig:
-    base = dict(out=str(tmp_path / "run"), backend="fake", model="fake", template="boxed_cot",
-                progress=False, grading_workers=1)
+    base = {"out": str(tmp_path / "run"), "backend": "fake", "model": "fake", "template": "boxed_cot",
+            "progress": False, "grading_workers": 1}
     base.update(kw)
     return SampleConfig(**base)
 
@@ -138,3 +138,13 @@ def test_grading_pool_overlaps_batches_and_keeps_results(tmp_path):
     assert (stats["easy"]["trials"], stats["mid"]["trials"], stats["hard"]["trials"]) == (2, 5, 6)
     by = {(r["problem_id"], r["sample_idx"]): r for r in rows(c)}
     assert by["mid", 0]["correct"] is True and by["mid", 1]["pred"] == "5" and len(by) == 13
+
+
+def test_finished_run_does_not_start_a_backend(tmp_path, monkeypatch):
+    c = cfg(tmp_path, strategy="vanilla", k=2)
+    run_sampling(c, backend=FakeBackend(), problems=PROBS)
+    import mathdistill.sampling.base as base
+
+    monkeypatch.setattr(base, "get_backend", lambda *a, **k: pytest.fail("backend started for a finished run"))
+    summary = run_sampling(c, problems=PROBS)
+    assert summary["samples"] == 6 and summary["problems"] == 3

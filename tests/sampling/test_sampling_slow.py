@@ -24,7 +24,7 @@ FIELDS = {"problem_id", "sample_idx", "prompt", "response", "pred", "correct", "
 def cli(out: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "mathdistill", "sample", "--data", "gsm8k", "--split", "test", "--out", str(out),
            "--no-progress", *args]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, res.stderr[-3000:]
     return res
 
@@ -79,7 +79,7 @@ def test_openai_backend_against_vllm_serve(tmp_path, smollm2_path, data_dir):
     pytest.importorskip("vllm")
     port = _free_port()
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"}
-    log = open(tmp_path / "server.log", "w")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server outlives this statement
     server = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--host", "127.0.0.1",
                                "--port", str(port), "--model", smollm2_path, "--served-model-name", "smollm2",
                                "--enforce-eager", "--max-model-len", "2048", "--seed", "0"],
@@ -118,10 +118,10 @@ def test_kill9_resume_hf_smollm2(tmp_path, smollm2_path, data_dir):
 
     out = tmp_path / "kill"
     cmd = sample_cmd(out, "--limit", "4", "--model", "smollm2", "--backend", "hf", "--strategy", "vanilla",
-                     "--k", "2", "--max-new-tokens", "32", "--batch-requests", "1")
+                     "--k", "2", "--max-new-tokens", "24", "--batch-requests", "1", "--grading-workers", "1")
     kill_when(cmd, out / "samples.jsonl", min_lines=2, timeout=300)
     before = (out / "samples.jsonl").read_text().count("\n")
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     rows = check_complete(out, {(f"gsm8k/test/{i}", j) for i in range(4) for j in range(2)})
     assert before < len(rows) == 8

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 _DESCRIPTIONS = {
-    "positives.jsonl": "correct samples after dedup and selection (Sample records)",
+    "positives.jsonl": "correct samples after dedup and selection (Sample records; reference solutions, "
+    "if included, have sample_idx -1 and teacher `reference`)",
     "negatives.jsonl": "incorrect samples (Sample records + `truncated`, `no_answer` flags)",
     "sft.jsonl": "SFT prompt-completion: `prompt`, `completion`",
     "sft_messages.jsonl": "SFT conversational: `messages`",
@@ -29,7 +30,10 @@ def render_card(stats: dict[str, Any], config_yaml: str) -> str:
     sel = stats["selection"]
     tpl = (stats.get("prompt") or {}).get("template", {})
     parts = [
-        "---\nlicense: other\ntags: [math, reasoning, distillation, mathdistill]\n---\n",
+        # Hub `configs`: one per file, because the files have different columns.
+        "---\nlicense: other\ntags: [math, reasoning, distillation, mathdistill]\nconfigs:\n"
+        + "".join(f"- config_name: {name}\n  data_files: {f}\n" for name, f in data_files.items())
+        + "---\n",
         "# Curated math-reasoning training set\n",
         (
             f"Built by `mathdistill curate` from `{stats['input']['samples_dir']}` "
@@ -93,9 +97,14 @@ def render_card(stats: dict[str, Any], config_yaml: str) -> str:
     parts += [
         "\n## Load\n",
         (
+            "Each file has its own columns, so load them one by one (from this folder, or from the Hub "
+            'repo with `load_dataset(REPO, "<name>", split="train")`):\n\n'
             "```python\nfrom datasets import load_dataset\n\n"
-            f'ds = load_dataset("json", data_files={data_files!r})\n'
-            "print(ds)\n```\n"
+            + "".join(
+                f'{name} = load_dataset("json", data_files="{f}", split="train")\n'
+                for name, f in data_files.items()
+            )
+            + "```\n"
         ),
         "\n## Resolved config\n",
         f"```yaml\n{config_yaml.rstrip()}\n```\n",

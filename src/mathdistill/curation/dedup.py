@@ -9,8 +9,11 @@ annotations; MATH-style LaTeX has none, so the signature of a LaTeX path is defi
     "=", each normalised (whitespace, \\left/\\right, thin spaces removed; \\dfrac/\\tfrac
     -> \\frac), joined with "|".
 
-A path with `<<...>>` annotations uses those instead (RFT's exact rule). A path without any
-equation has the empty signature, so (as in RFT) at most one such path survives per question.
+A `$...$` that reads as prose ("costs $5 and then $8") is taken for two currency signs.
+A path with `<<...>>` annotations uses those instead (RFT's exact rule); a path with no
+LaTeX equation uses its plain-text arithmetic ("16 - 3 - 4 = 9", GSM8K-style answers). A
+path without any equation has the empty signature, so (as in RFT) at most one such path
+survives per question.
 
 RFT's validity check evaluated each annotation's left side with Python `eval`. Model text
 is never eval'ed here: `safe_arith` parses with `ast` and accepts only numbers, + - * / // %
@@ -146,17 +149,36 @@ def _norm_eq(s: str) -> str:
     return _FRAC_RE.sub(r"\\frac", _NOISE_RE.sub("", s))
 
 
-def equations(text: str) -> list[str]:
-    """The equations that make up a path's signature (see module docstring)."""
+_PROSE_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}\s+[a-zA-Z]{2,}(?![a-zA-Z])")
+_TEXT_RE = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}")
+# Plain-text arithmetic ("16 - 3 - 4 = 9"), for paths that write no LaTeX (GSM8K-style).
+_NUM = r"\(*\d+(?:\.\d+)?\)*"
+_OP = r"[ \t]*(?:\*\*|[-+*/×÷^])[ \t]*"
+_PLAIN_RE = re.compile(
+    rf"(?<![\w.^=*/+\-×÷)]){_NUM}(?:{_OP}{_NUM})+[ \t]*=[ \t]*-?{_NUM}(?:{_OP}{_NUM})*(?!\.?\d|[\w^(]|[ \t]*[-+*/×÷^])"
+)
+
+
+def _math_segments(text: str) -> list[str]:
+    """Raw equation strings of a path: calculator annotations, else LaTeX math segments with
+    "=" (a `$...$` that reads as prose is two currency signs, not maths), else plain arithmetic."""
     calc = _CALC_RE.findall(text)
     if calc:
-        return [c.replace(" ", "") for c in calc]
+        return calc
     out = []
     for m in _MATH_RE.finditer(text):
         seg = next(g for g in m.groups() if g is not None)
-        if "=" in seg:
-            out.append(_norm_eq(seg))
-    return out
+        if "=" in seg and not _PROSE_RE.search(_TEXT_RE.sub("", seg)):
+            out.append(seg)
+    if out:
+        return out
+    plain = _THOUSANDS.sub("", text.replace("$", ""))
+    return [m.group(0) for m in _PLAIN_RE.finditer(plain)]
+
+
+def equations(text: str) -> list[str]:
+    """The equations that make up a path's signature (see module docstring)."""
+    return [_norm_eq(seg).replace("×", "*").replace("÷", "/") for seg in _math_segments(text)]
 
 
 def signature(text: str) -> str:
@@ -184,18 +206,12 @@ _SPLIT_RE = re.compile(r",\s+|;|\\q?quad|\\\\|\\(?:text|mbox)\{\s*(?:and|or)\s*\
 
 
 def _checkable(text: str) -> list[str]:
-    calc = _CALC_RE.findall(text)
-    if calc:
-        return [c.replace(" ", "") for c in calc]
+    if _CALC_RE.search(text):
+        return [c.replace(" ", "") for c in _CALC_RE.findall(text)]
     out = []
-    for m in _MATH_RE.finditer(text):
-        seg = next(g for g in m.groups() if g is not None)
-        if "=" in seg:
-            out += [
-                latex_to_arith(_norm_eq(part.replace("&", "")))
-                for part in _SPLIT_RE.split(seg)
-                if "=" in part
-            ]
+    for seg in _math_segments(text):
+        parts = _SPLIT_RE.split(seg.replace("×", "\\times").replace("÷", "\\div"))
+        out += [latex_to_arith(_norm_eq(part.replace("&", ""))) for part in parts if "=" in part]
     return out
 
 

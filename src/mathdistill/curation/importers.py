@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdistill.curation.reader import is_no_answer
+from mathdistill.curation.writer import check_resume, run_meta, write_json, write_stats
 from mathdistill.data.answers import gsm8k_gold, math_gold
 from mathdistill.data.jsonl import JsonlAppender, done_keys, read_jsonl, read_records, write_jsonl
 from mathdistill.errors import DataError
@@ -179,13 +179,15 @@ def import_pool(
     """Parse, grade (resumably) and write a samples dir; return the summary counts."""
     from tqdm.auto import tqdm
 
-    from mathdistill.grading import GRADER_VERSION, GradingPool
-    from mathdistill.runinfo import run_metadata
+    from mathdistill.grading import GradingPool
 
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    check_resume(out, path, mapping)
     problems, samples = parse_pool(path, mapping, limit)
+    # Written first so that a killed import still says what this dir holds (see check_resume).
+    write_json(out / "run.json", {**run_meta(path, mapping, workers, limit, timeout_s), "status": "grading"})
     write_jsonl(out / "problems.jsonl", problems)
     sp = out / "samples.jsonl"
     done = done_keys(sp)
@@ -227,65 +229,7 @@ def import_pool(
         "grade_s": round(t_grade, 2),
         "total_s": round(time.perf_counter() - t0, 2),
     }
-    meta = run_metadata(
-        config={
-            "input": str(path),
-            "mapping": asdict(mapping),
-            "workers": workers,
-            "limit": limit,
-            "timeout_s": timeout_s,
-        },
-        prompt={
-            "template": None,
-            "note": "imported pool: the teacher prompt is not known; Sample.prompt "
-            "holds the source question field",
-        },
-        sampling=None,
-        seeds=None,
-        grader=GRADER_VERSION,
-        extra={"stage": "import", "source": str(path), "counts": summary, "timing": timing},
-    )
+    meta = run_meta(path, mapping, workers, limit, timeout_s)
+    meta.update(counts=summary, timing=timing)
     write_json(out / "run.json", meta)
     return {**summary, "timing": timing}
-
-
-def write_stats(out: Path, samples: list[Sample], problem_ids: list[str]) -> dict[str, Any]:
-    """stats.jsonl per problem (sampler format) and the totals."""
-    per: dict[str, dict[str, int]] = {pid: {"trials": 0, "correct": 0, "no_answer": 0} for pid in problem_ids}
-    for s in samples:
-        c = per[s.problem_id]
-        c["trials"] += 1
-        c["correct"] += bool(s.correct)
-        c["no_answer"] += is_no_answer(s)
-    rows = [
-        {
-            "problem_id": pid,
-            "trials": c["trials"],
-            "correct": c["correct"],
-            "pass_rate": c["correct"] / c["trials"] if c["trials"] else 0.0,
-            "stop_reason": "imported",
-            "no_answer": c["no_answer"],
-        }
-        for pid, c in per.items()
-    ]
-    write_jsonl(out / "stats.jsonl", rows)
-    n_max = max((c["trials"] for c in per.values()), default=0)
-    return {
-        "problems": len(per),
-        "samples": len(samples),
-        "positives": sum(c["correct"] for c in per.values()),
-        "negatives": sum(c["trials"] - c["correct"] for c in per.values()),
-        "no_answer": sum(c["no_answer"] for c in per.values()),
-        "problems_0_correct": sum(c["correct"] == 0 for c in per.values()),
-        "problems_all_correct": sum(c["correct"] == c["trials"] == n_max for c in per.values()),
-        "samples_per_problem_max": n_max,
-    }
-
-
-def write_json(path: Path, obj: Any) -> None:
-    import json
-    import os
-
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)

@@ -158,7 +158,7 @@ def curate(samples_dir: str | Path, out_dir: str | Path, cfg: CurateConfig, *, p
     from mathdistill.config import save_resolved
     from mathdistill.curation import card, stats_plots
     from mathdistill.curation.decontam import contaminated, load_benchmarks
-    from mathdistill.curation.importers import write_json
+    from mathdistill.curation.writer import write_json
     from mathdistill.data.prompts import make_prompter
 
     t0 = time.perf_counter()

@@ -60,7 +60,9 @@ def prop2diff_target(fail_rate: Fraction | float, k_max: int) -> int:
     return max(1, math.ceil(k_max * f))
 
 
-def solve_k_max(fail_rates: dict[str, Fraction], available: dict[str, int], budget: int, k_hi: int = 1 << 20) -> int:
+def solve_k_max(
+    fail_rates: dict[str, Fraction], available: dict[str, int], budget: int, k_hi: int = 1 << 20
+) -> int:
     """Smallest k_max whose Prop2Diff selection, sum_i min(t_i, available_i), reaches `budget`
     (methods.md 4.9). An unreachable budget gives the smallest k keeping everything keepable.
 

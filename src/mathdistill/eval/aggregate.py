@@ -114,7 +114,7 @@ def summarize_rows(rows: Sequence[dict[str, Any]], opts: MetricOptions) -> dict[
 def metric_order(name: str) -> tuple:
     """mean@n, then pass@k, maj@k, asc@k, asc(v)@k families, each by k."""
     fam, _, k = name.partition("@")
-    rank = {"mean": 0, "pass": 1, "maj": 2, "asc": 3}.get(fam, 4)
+    rank = {"mean": 0, "pass": 1, "maj": 2, "asc": 3, "asc(s)": 4, "asc(1+s)": 5, "asc(1+2s)": 6}.get(fam, 7)
     return (rank, fam, int(k) if k.isdigit() else 0)
 
 

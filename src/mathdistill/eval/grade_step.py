@@ -3,7 +3,7 @@
 Voting needs pred-vs-pred equivalence, which can hit slow sympy paths just like grading.
 Rather than call `is_equivalent` unguarded in the main process, every pair of distinct
 answers of a problem is checked up front through `grade_many` (per-item timeout; a pair
-that times out counts as not equivalent) by grading `\\boxed{a}` against gold `b`.
+that times out counts as not equivalent), with `pair_equivalence` as the grading function.
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ def grade_samples(samples: Sequence[Sample], *, workers: int = 2, timeout_s: flo
         s.pred, s.correct, s.rule, s.error = g.pred, bool(g.correct), g.rule, g.error
 
 
+def pair_equivalence(a: str, b: str, *, finish_reason: str | None = None):
+    """`grade_many` worker function: is answer `a` equivalent to answer `b`? (module-level: picklable)"""
+    from mathdistill.grading import Grade, is_equivalent
+
+    return Grade(bool(is_equivalent(a, b)), a, "equivalence")
+
+
 def equivalence_table(groups: Iterable[Sequence[Sample]], *, workers: int = 2,
                       timeout_s: float = 5.0) -> Callable[[str, str], bool]:
     """An `equiv(a, b)` answering from precomputed pairs of each group's distinct answers."""
@@ -35,7 +42,7 @@ def equivalence_table(groups: Iterable[Sequence[Sample]], *, workers: int = 2,
         # group_answers compares a later (less frequent) string against an earlier representative.
         pairs.update((d[j], d[i]) for j in range(len(d)) for i in range(j))
     ordered = sorted(pairs)
-    grades = grade_many([(f"\\boxed{{{a}}}", b) for a, b in ordered], workers=workers, timeout_s=timeout_s)
+    grades = grade_many(ordered, workers=workers, timeout_s=timeout_s, fn=pair_equivalence)
     table = {p: bool(g.correct) for p, g in zip(ordered, grades, strict=True)}
 
     def equiv(a: str, b: str) -> bool:

@@ -64,20 +64,24 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
     model_id = prepare_model(cfg.model, cfg.backend)
     holder: dict[str, Backend] = {}
 
+    timing: dict[str, float] = {}
+
     def factory() -> Backend:
+        # Created on first need only: a fully cached rerun never loads the model.
         if "b" not in holder:
+            t = time.perf_counter()
             if backend_factory is not None:
                 holder["b"] = backend_factory()
             else:
                 from mathdistill.sampling import get_backend
 
                 holder["b"] = get_backend(cfg.backend, model_id, **cfg.backend_kwargs)
+            timing["backend_start_s"] = round(time.perf_counter() - t, 3)
         return holder["b"]
 
     cache = Path(cfg.out) / "generations"
     samples: list[Sample] = []
     prompts: dict[str, Any] = {}
-    timing: dict[str, float] = {}
     try:
         for source in cfg.data:
             name = dataset_name(source)
@@ -95,6 +99,7 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
                 t0 = time.perf_counter()
                 got = run_job(job, cache, factory, batch_size=cfg.batch_size, progress=progress)
                 timing[f"generate/{name}/{mode}"] = round(time.perf_counter() - t0, 3)
+                timing[f"generated/{name}/{mode}"] = job.generated  # new completions (not from the cache)
                 samples.extend(_annotate(s, by_id[s.problem_id]) for s in got)
         backend_info = _describe(holder.get("b"))
     finally:

@@ -30,6 +30,17 @@ def all_boxed(text: str) -> list[str]:
     return out
 
 
+def boxed_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of every complete \\boxed/\\fbox, in order (end is after the argument)."""
+    out = []
+    for m in _BOX_RE.finditer(text):
+        content = _box_content(text, m.end())
+        if content is not None:
+            end = text.find(content, m.end()) + len(content) + (1 if text[m.end():].lstrip(" \t")[:1] == "{" else 0)
+            out.append((m.start(), end, content.strip()))
+    return out
+
+
 def _box_content(text: str, i: int) -> str | None:
     n = len(text)
     j = i

@@ -51,7 +51,7 @@ def _equiv_norm(a: str, b: str, depth: int) -> bool:
     if sa is not None and sb is not None:
         if struct_equal(sa, sb, lambda x, y: depth < 4 and _equiv_norm(normalize(x), normalize(y), depth + 1)):
             return True
-        if {sa.kind, sb.kind} <= {"interval", "union", "tuple"} and "," in a and "," in b:
+        if "union" in (sa.kind, sb.kind) and {sa.kind, sb.kind} <= {"interval", "union", "tuple"}:
             from mathdistill.grading.symbolic import sets_equal  # [a,b] \cup [b,c] == [a,c]
 
             return sets_equal(sa, sb)
@@ -65,8 +65,11 @@ def _equiv_norm(a: str, b: str, depth: int) -> bool:
         if one.kind in ("set", "list") and len(one.items) == 1:
             return _equiv_norm(normalize(one.items[0]), other, depth + 1)
         return False
-    if ":" in a or ":" in b:
-        return False  # times and ratios: equal only as strings
+    if ":" in a or ":" in b:  # times compare as strings; a ratio `1:2` also equals its quotient
+        ra, rb = _ratio(a), _ratio(b)
+        if not (ra or rb) or _TIME_RE.match(a) or _TIME_RE.match(b):
+            return (ra or a) == (rb or b)
+        return _equiv_norm(ra or a, rb or b, depth + 1)
     ma, mb = _BASE_RE.match(a), _BASE_RE.match(b)
     if ma or mb:
         da = ma.group(1) if ma else a
@@ -88,6 +91,16 @@ def _equiv_norm(a: str, b: str, depth: int) -> bool:
     from mathdistill.grading.symbolic import symbolic_equal
 
     return symbolic_equal(a, b)
+
+
+_TIME_RE = re.compile(r"^\d{1,2}:\d\d(?::\d\d)?$")
+
+
+def _ratio(s: str) -> str | None:
+    parts = s.split(":")
+    if len(parts) == 2 and all(number_values(p) for p in parts) and not _TIME_RE.match(s):
+        return f"\\frac{{{parts[0]}}}{{{parts[1]}}}"
+    return None
 
 
 def _is_text(s: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mathdistill.grading.boxed import last_boxed
+from mathdistill.grading.boxed import boxed_spans, last_boxed
 from mathdistill.grading.normalize import strip_math_delims, unbox_letter
 
 
@@ -36,6 +36,7 @@ _NUM_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
 _LETTER_RE = re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*[:：]?\s*\(?\**([A-J])\b\)?", re.I)
 _PAREN_LETTER_RE = re.compile(r"\(([A-J])\)")
 _PLAIN_NUM_RE = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
+_PROSE_RE = re.compile(r"(?<![\\{a-zA-Z])[a-zA-Z]{3,}\s+[a-zA-Z]{2,}\b")  # `$` used as currency pairs up prose
 _MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
 
 
@@ -48,7 +49,8 @@ def _last_math(text: str) -> str | None:
     if m is None:
         return None
     span = next(g for g in m.groups() if g is not None).strip().replace("\x00", "\\$")
-    if "\\begin{align" in span or len(span) > 200:
+    if "\\begin{align" in span or "\\end{cases}" in span or len(span) > 200 or _PROSE_RE.search(span) \
+            or not re.match(r"[\w\\(\[{+\-]", span):
         return None
     from mathdistill.grading.structures import split_top
 
@@ -117,6 +119,25 @@ def _letter(text: str) -> str | None:
     return hits[-1] if hits else None
 
 
+_GAP_RE = re.compile(r"^(?:,|;|or|and|\\text\{\s*(?:or|and)\s*\}|\\(?:quad|qquad))?$")
+
+
+def _final_boxes(text: str) -> str | None:
+    """The last box; `x = \\boxed{5}` or `x = \\boxed{-1}` (boxes joined by or/and/commas) gives `5, -1`."""
+    spans = boxed_spans(text[-3000:]) if "box" in text else []
+    spans = [s for s in spans if s[2]]
+    if not spans:
+        return None
+    parts = [spans[-1]]
+    for prev in reversed(spans[:-1]):
+        gap = text[-3000:][prev[1]: parts[0][0]]
+        gap = re.sub(r"[$\s()]|\\[()\[\]]|(?:\\?[a-zA-Z]\w*(?:_\{?\w+\}?)?\s*=)", "", gap)
+        if not _GAP_RE.match(gap) or "=" in gap:
+            break
+        parts.insert(0, prev)
+    return ", ".join(p[2] for p in parts)
+
+
 def _is_letter_gold(gold: str | None) -> bool:
     return gold is not None and unbox_letter(gold) is not None and len(gold.strip("$()\\{} ")) <= 12
 
@@ -126,7 +147,7 @@ def extract_answer(text: str, gold: str | None = None) -> Extraction:
     if not text:
         return Extraction(None, "none")
     letter_mode = _is_letter_gold(gold)
-    box = last_boxed(text)
+    box = _final_boxes(text)
     if box:
         if letter_mode and (lt := unbox_letter(box)):
             return Extraction(lt, "boxed")

@@ -44,6 +44,7 @@ _LHS_RE = re.compile(
     r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)", re.I
 )
 _WORD_UNITS_RE = re.compile(r"^(.*?[\d}])\s+(?:[a-zA-Z]{2,}\.?)(?:\s+[a-zA-Z]{2,}\.?)*(?:\s*\^\s*\{?[23]\}?)?$")
+_FRAC_BARE_RE = re.compile(r"\\frac(\\[a-zA-Z]+|[0-9a-zA-Z])(\\[a-zA-Z]+|[0-9a-zA-Z]|\{[^{}]*\})")
 _SPACE_RE = re.compile(r"(\\[a-zA-Z]+)? +(?=([a-zA-Z])?)")
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -91,12 +92,13 @@ def normalize(s: str) -> str:
     s = _DROP_RE.sub(" ", s)
     s = re.sub(r"\{(-?\d{1,3}(?:,\d{3})+)\}", lambda m: "{" + m.group(1).replace(",", "") + "}", s)
     s = re.sub(r"^\[\d*(?:pt|em|ex|mm)\]", "", s)
+    s = re.sub(r"\\text\s+([A-Za-z])\b", r"\1", s)
     s = _unwrap_text(s)
-    s = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|\\degree|\\circ\b", " ", s)
+    s = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree|\\circ\b", " ", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = s.rstrip(".;").strip()
     s = _WORD_UNITS_RE.sub(r"\1", s)  # `840 square inches`, `12 miles per hour`, `3 boxes`
-    s = re.sub(r"^0(\d:\d\d)", r"\1", s)  # 04:51 -> 4:51
+    s = re.sub(r"^\(?[A-J]\)?[.:)]?\s+(?=[-\d\\])", "", s)  # `(C) 119`, `C. 119`: keep the value
     if re.search(r"[\d=]", s):
         s = re.sub(r"\s*,?\s+(?:or|and)\s+", ",", s)  # `x = 1 or x = 2` is a list of answers
     s = re.sub(r"\\log_\{?(\w+)\}?\s*\(?(\w+)\)?", r"\\log_{\1}(\2)", s)
@@ -112,10 +114,12 @@ def normalize(s: str) -> str:
     # drop spaces, but keep the one in `\\cos x` so the command name stays intact
     s = _SPACE_RE.sub(lambda m: (m.group(1) + " ") if m.group(1) and m.group(2) else (m.group(1) or ""), s)
     s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
+    s = re.sub(r"^0(\d:\d\d)", r"\1", s)  # 04:51 -> 4:51
     s = re.sub(r"_\{(\w+)\}(?![\w({])", r"_\1", s)
     s = re.sub(r"^\((\\begin\{([a-zA-Z]*)\}.*\\end\{\2\})\)$", r"\1", s)
     s = re.sub(r"\^\{(\w)\}", r"^\1", s)
-    s = re.sub(r"\\frac(\d)(\d)", r"\\frac{\1}{\2}", s)
+    s = _FRAC_BARE_RE.sub(lambda m: "\\frac{" + m.group(1) + "}" + (
+        m.group(2) if m.group(2).startswith("{") else "{" + m.group(2) + "}"), s)  # \frac12, \frac\pi 2
     s = re.sub(r"\\frac\{([^{}]+)\}(\d)", r"\\frac{\1}{\2}", s)
     s = re.sub(r"\\frac(\d)\{", r"\\frac{\1}{", s)
     s = re.sub(r"\\sqrt(\d+|[a-z])", r"\\sqrt{\1}", s)
@@ -132,6 +136,12 @@ def normalize(s: str) -> str:
 
 def unbox_letter(s: str) -> str | None:
     """`(B)`, `B`, `\\text{(B)}`, `B) 12` -> "B" (multiple-choice letters A-J)."""
-    t = normalize(s)
+    t = strip_math_delims(s)
+    if t.startswith(("\\boxed", "\\fbox")):
+        from mathdistill.grading.boxed import last_boxed
+
+        t = last_boxed(t) or t
+    t = re.sub(r"\\text\s+([A-Za-z])\b", r"\1", _unwrap_text(t))
+    t = re.sub(r"\s+|\\[ ,;:!]", "", strip_math_delims(t.strip()))
     m = re.match(r"^\(?([A-J])\)?(?:[.:)]|$)", t)
     return m.group(1) if m else None

@@ -11,8 +11,9 @@ from functools import lru_cache
 
 _MAX_LEN = 400
 # exponent towers, 6+ digit exponents, huge factorials: exact sympy arithmetic on these runs in C
-# (GMP) where no signal can stop it, so they are refused rather than timed out
-_HUGE_RE = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\{?\s*-?\d{6,}|\d{5,}\s*!")
+# (GMP) where no signal can stop it, so they are refused rather than timed out; symbolic sums,
+# products, integrals and limits make simplify() run for minutes, so they are refused too
+_HUGE_RE = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\{?\s*-?\d{6,}|\d{5,}\s*!|\\(?:sum|prod|int|lim)\b")
 _sympy = None
 
 
@@ -151,6 +152,8 @@ def _as_set(st):
     if st.kind in ("interval", "tuple") and len(st.items) == 2:
         lo, hi = (to_sympy(x) for x in st.items)
         if lo is None or hi is None or not (lo.is_real or lo.is_infinite) or not (hi.is_real or hi.is_infinite):
+            return None
+        if not bool(lo < hi):  # `(8,-3)` is an ordered pair, not an empty interval
             return None
         return sp.Interval(lo, hi, left_open=st.left == "(", right_open=st.right == ")")
     return None

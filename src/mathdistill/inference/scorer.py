@@ -10,8 +10,9 @@ the problem's other scores). Two are built in:
 
 `load_scorer(spec)` walks `SCORER_LOADERS` in order; the first loader whose `matches(spec)`
 is true builds the scorer. Other stages (the trained ranker) add a loader with
-`register_scorer_loader` instead of editing this module. `module.path:attr` specs import a
-callable (or a factory returning one).
+`register_scorer_loader` instead of editing this module: `mathdistill.ranker` (when it exists)
+and entry points in the group "mathdistill.scorers" are imported on first use so their
+loaders are in place. `module.path:attr` specs import a callable (or a factory returning one).
 """
 
 from __future__ import annotations
@@ -126,11 +127,35 @@ def register_scorer_loader(loader: ScorerLoader, *, first: bool = True) -> None:
     SCORER_LOADERS.insert(0 if first else len(SCORER_LOADERS), loader)
 
 
+# Modules that register loaders on import (a missing one is skipped), plus entry points in the
+# "mathdistill.scorers" group (each a zero-argument callable that registers its loaders).
+PLUGIN_MODULES = ["mathdistill.ranker"]
+_plugins_loaded = False
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for mod in PLUGIN_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name is None or not mod.startswith(e.name):
+                raise
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="mathdistill.scorers"):
+        ep.load()()
+
+
 def load_scorer(spec: str | Scorer | SampleScorer) -> SampleScorer:
     if isinstance(spec, SampleScorer):
         return spec
     if callable(spec):
         return CallableScorer(spec)
+    _load_plugins()
     for loader in SCORER_LOADERS:
         if loader.matches(spec):
             return loader.load(spec)

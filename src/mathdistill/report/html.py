@@ -172,6 +172,10 @@ def _kv_rows(d: dict[str, Any], prefix: str = "") -> list[list[str]]:
     return rows
 
 
+_CURATION_MAIN = ("input", "selection", "problems", "positives", "negatives", "decontamination", "lengths_chars",
+                  "lengths_tokens")
+
+
 def curation_section(runs: Sequence[CurationRun]) -> str:
     if not runs:
         return ""
@@ -182,8 +186,12 @@ def curation_section(runs: Sequence[CurationRun]) -> str:
         imgs = "".join(f"<img src='{plots.png_file_uri(p)}' alt='{escape(p.name)}'>" for p in r.pngs)
         if imgs:
             parts.append(f"<div class=figs>{imgs}</div>")
-        scalar = {k: v for k, v in st.items() if not k.startswith("by_") and k != "per_problem"}
-        parts.append(_table(["stat", "value"], _kv_rows(scalar), left=2))
+        main = {k: st[k] for k in _CURATION_MAIN if k in st}
+        rest = {k: v for k, v in st.items() if k not in main and not k.startswith("by_") and k != "per_problem"}
+        parts.append(_table(["stat", "value"], _kv_rows(main or rest), left=2))
+        if main and rest:
+            parts.append("<details><summary>more (run config, prompt, files)</summary>"
+                         + _table(["stat", "value"], _kv_rows(rest), left=2) + "</details>")
         for k, v in st.items():
             if k.startswith("by_") and isinstance(v, dict) and v:
                 cols = list(next(iter(v.values())).keys())

@@ -204,6 +204,14 @@ def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
     problems = load_shard(cfg) if problems is None else problems
     strategy = make_strategy(cfg, read_fail_rates(cfg.fail_rates) if cfg.fail_rates else None)
 
+    if backend is None and (out / SAMPLES).exists():
+        done = rebuild_states(out / SAMPLES, problems, strategy)
+        if not strategy.plan(list(done.values())):  # finished earlier: no need to start an engine
+            ordered = [done[p.id] for p in problems]
+            write_stats(out / STATS, ordered)
+            return {**summarize(ordered), "generate_seconds": 0.0, "generated_tokens": 0, "tokens_per_s": 0.0,
+                    "out": str(out)}
+
     own_backend = backend is None
     if backend is None:
         from mathdistill.models import resolve_model

@@ -9,6 +9,7 @@ per-request seeds.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -77,8 +78,10 @@ class HFBackend:
         seed = p.seed if p.seed is not None else self.seed
         torch.manual_seed(seed)
         enc = self._tok([r.prompt for r in reqs], return_tensors="pt", padding=True).to(self.device)
-        kw: dict[str, Any] = dict(max_new_tokens=p.max_tokens, num_return_sequences=p.n,
-                                  pad_token_id=self._pad, eos_token_id=sorted(self._eos))
+        # Greedy decoding gives n identical sequences (as in vLLM): decode once, copy.
+        n_gen = 1 if p.greedy else p.n
+        kw: dict[str, Any] = {"max_new_tokens": p.max_tokens, "num_return_sequences": n_gen,
+                              "pad_token_id": self._pad, "eos_token_id": sorted(self._eos)}
         if p.greedy:
             kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:  # top_k=0 disables transformers' default top-k 50, matching vLLM's sampling
@@ -89,6 +92,8 @@ class HFBackend:
             seqs = self._model.generate(**enc, **kw)
         new = seqs[:, enc["input_ids"].shape[1]:].tolist()
         comps = [self._completion(toks, p, seed) for toks in new]
+        if n_gen == 1 and p.n > 1:
+            return [[dataclasses.replace(c) for _ in range(p.n)] for c in comps]
         return [comps[j * p.n:(j + 1) * p.n] for j in range(len(reqs))]
 
     def _completion(self, toks: list[int], p: SamplingParams, seed: int) -> Completion:

@@ -127,8 +127,8 @@ class OpenAIBackend:
         import openai
 
         p = r.params
-        kw: dict[str, Any] = dict(model=self.model, n=n, temperature=p.temperature, top_p=p.top_p,
-                                  max_tokens=p.max_tokens)
+        kw: dict[str, Any] = {"model": self.model, "n": n, "temperature": p.temperature, "top_p": p.top_p,
+                              "max_tokens": p.max_tokens}
         if self.send_seed and seed is not None:
             kw["seed"] = seed
         chat = self.api == "chat" or (self.api == "auto" and r.messages is not None)

@@ -1,0 +1,47 @@
+"""`mathdistill grade`: adds pred/correct/rule/error, prints accuracy, names file:line:field on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from mathdistill.cli.main import app
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_grade_cli(tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(src, [
+        {"id": 1, "resp": "The answer is $\\boxed{\\frac12}$.", "gold": "0.5"},
+        {"id": 2, "resp": "so it is \\boxed{3}", "gold": "4"},
+        {"id": 3, "resp": "I give up", "gold": "\\frac{1}{2}"},
+        {"id": 4, "resp": "\\boxed{7}", "gold": 7, "finish_reason": "length"},
+    ])
+    res = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--response-field", "resp",
+                                   "--answer-field", "gold", "--workers", "2", "--timeout", "5"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [1, 2, 3, 4]
+    assert [r["correct"] for r in rows] == [True, False, False, False]
+    assert rows[0]["pred"] == "\\frac12" and rows[0]["rule"] == "boxed" and rows[0]["error"] is None
+    assert rows[2]["error"] == "extract_failed" and rows[3]["error"] == "truncated"
+    assert "accuracy 0.2500 (1/4)" in res.output and "extraction failures 0.2500 (1)" in res.output
+    meta = json.loads((tmp_path / "out.jsonl.meta.json").read_text())
+    assert meta["grader"].startswith("mathdistill-grader/") and meta["summary"]["n"] == 4
+
+
+def test_grade_cli_missing_field(tmp_path):
+    src = tmp_path / "bad.jsonl"
+    _write(src, [{"response": "\\boxed{1}", "answer": "1"}, {"response": "\\boxed{2}"}])
+    res = subprocess.run([sys.executable, "-m", "mathdistill", "grade", str(src), "-o", str(tmp_path / "o.jsonl"),
+                          "--workers", "1"], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert f"error: {src}:2: field 'answer': missing" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "o.jsonl").exists()
