@@ -290,18 +290,18 @@ _add("percent", "pred", [("56\\%", "0.56 = 56\\%", True), ("0.56", "0.56 = 56\\%
 
 # Whole model outputs in the style of the TDG GPT-4 / GPT-3.5 teacher samples.
 _add("extraction", "response", [
-    ("Let's think step by step\nThe slope is $\\frac{6-2}{3-1} = 2$, so $y - 2 = 2(x - 1)$, i.e. $y = 2x$.\n"
-     "The answer is y=2x.", "2x", True),
+    (("Let's think step by step\nThe slope is $\\frac{6-2}{3-1} = 2$, so $y - 2 = 2(x - 1)$, i.e. $y = 2x$.\n"
+     "The answer is y=2x."), "2x", True),
     ("Let's think step by step\nWe have $(2x^3)^3 = 2^3(x^3)^3 = 8x^{3\\cdot3} = 8x^9$.\nThe answer is 8x^9.", "8x^9", True),
     ("Let's think step by step\nWe have $(2x^3)^3 = 8x^9$.\nThe answer is 8x^6.", "8x^9", False),
-    ("Solution:\nThe sum of the interior angles of a hexagon is $180(6-2) = 720$ degrees, so each angle is "
-     "$\\frac{720}{6} = \\boxed{120^\\circ}$.", "120", True),
+    (("Solution:\nThe sum of the interior angles of a hexagon is $180(6-2) = 720$ degrees, so each angle is "
+     "$\\frac{720}{6} = \\boxed{120^\\circ}$."), "120", True),
     ("Solution:\nThe area is $\\frac12 \\cdot 40 \\cdot 42 = \\boxed{840}$ square inches.\nThe answer is 840",
      "840\\text{ square inches}", True),
-    ("Let's think step by step\nOn Friday, she has $54 \\cdot 3 = 162$ paperclips.\n\nJasmine first has more than 100 "
-     "paperclips on Friday. The answer is Friday.", "\\text{Friday}", True),
-    ("Let's think step by step\nTo add the complex numbers we add real and imaginary parts: $(1+3i)+(2-4i) = 3 - i$."
-     "\nThe answer is 3-i.", "3-i", True),
+    (("Let's think step by step\nOn Friday, she has $54 \\cdot 3 = 162$ paperclips.\n\nJasmine first has more than 100 "
+     "paperclips on Friday. The answer is Friday."), "\\text{Friday}", True),
+    (("Let's think step by step\nTo add the complex numbers we add real and imaginary parts: $(1+3i)+(2-4i) = 3 - i$."
+     "\nThe answer is 3-i."), "3-i", True),
     ("Let's think step by step\nThe roots are $x=2$ and $x=-3$.\nThe answer is 2, -3.", "-3, 2", True),
     ("Let's think step by step\nThe roots are $x=2$ and $x=-3$.\nThe answer is 2, 3.", "-3, 2", False),
     ("Solution:\nCompleting the square, the center is $\\boxed{(3, -1)}$.", "(3,-1)", True),
@@ -312,8 +312,8 @@ _add("extraction", "response", [
      False, "a rounded decimal is not the exact fraction"),
     ("Let's think step by step\n$\\sqrt{288} = \\sqrt{144 \\cdot 2} = 12\\sqrt{2}$.\nThe answer is 12\\sqrt{2}", "12\\sqrt{2}",
      True),
-    ("Let's think step by step\nThe matrix is\n\\[\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}.\\]\nThe answer is "
-     "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}", "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}", True),
+    (("Let's think step by step\nThe matrix is\n\\[\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}.\\]\nThe answer is "
+     "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}"), "\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}", True),
     ("Solution:\nThe vector is $\\boxed{\\begin{pmatrix} 1 \\\\ -2 \\end{pmatrix}}$.",
      "\\begin{pmatrix} -2 \\\\ 1 \\end{pmatrix}", False),
     ("Solution:\nThe percent increase is $\\frac{15}{60} = 25\\%$. The answer is $\\boxed{25\\%}$.", "25", True),
@@ -335,8 +335,8 @@ _add("extraction", "response", [
     ("Let's think step by step\nThe expression factors as $9(2+x)(2-x)$.\nThe answer is 9(2+x)(x-2).",
      "9(2-x)(2+x)", False),
     ("Solution:\nThere are $\\binom{6}{2} = 15$ ways.\n#### 15", "15", True),
-    ("Janet's ducks lay 16 eggs per day. She eats 3 and bakes with 4, so she sells 16 - 3 - 4 = 9 eggs for $2 each, "
-     "making 9 * 2 = $18 every day.\n#### 18", "18", True),
+    (("Janet's ducks lay 16 eggs per day. She eats 3 and bakes with 4, so she sells 16 - 3 - 4 = 9 eggs for $2 each, "
+     "making 9 * 2 = $18 every day.\n#### 18"), "18", True),
     ("A robe takes 2 bolts of blue fiber and half that much white fiber, so 2 + 1 = 3 bolts.\n#### 3", "4", False),
     ("Let's think step by step\nThe time is 4:51:06 p.m.\nThe answer is 4:51:06 p.m.", "4\\!:\\!51\\!:\\!06 \\text{ p.m.}",
      True),
@@ -365,3 +365,21 @@ _add("extraction", "response", [
 ])
 _add("text", "pred", [("8:34 PM", "8\\!:\\!34 \\text{ p.m.}", True), ("8:34", "8:43", False), ("3:4", "4:3", False),
                       ("2007+\\frac{\\pi}{2}", "2007 + \\frac\\pi 2", True)])
+# Found where the Hendrycks normaliser said correct and mathdistill did not.
+_add("units_currency_text", "pred", [
+    ("12 \\text{ hours/week}", "12", True), ("2\\pi\\text{ m}", "2 \\pi", True), ("3\\text{ km/hr}", "3", True),
+    ("9 \\text{ o'clock}", "9", True), ("\\pi\\text{ cubic inches}", "\\pi", True), ("-\\frac{1}{3}\\$", "-\\frac{1}{3}", True),
+    ("\\text{black}, \\text{gray}", "\\text{gray}", False), ("2\\pi\\text{ m}", "\\pi", False),
+])
+_add("integer", "pred", [
+    ("\\frac{1}{29,322,216}", "\\dfrac{1}{29,\\!322,\\!216}", True), ("81, 256", "81256", False, "comma-space is a list"),
+    ("x = 81, 256", "81, 256", True), ("1, 000", "1000", False),
+])
+_add("extraction", "response", [
+    ("The two angles are $\\boxed{30^\\circ}$ and $\\boxed{150^\\circ}$.", "150^\\circ", False, "two answers given"),
+    ("So $x = \\boxed{20}$, i.e. $\\boxed{20}$.", "20", True),
+])
+_add("tuple_set_multi", "pred", [("81,256", "81, 256", True, "ambiguous comma read as the gold's list"),
+                                 ("81,256", "256, 81", True), ("81,256", "81, 265", False)])
+_add("tuple_set_multi", "pred", [("-1,-1", "-1", True, "a repeated root is one answer"), ("-1,1", "-1", False)])
+_add("complex", "pred", [("-32 + 32 \\sqrt{3} i", "-32 + 32i \\sqrt{3}", True), ("-32 + 32 \\sqrt{3} i", "-32 - 32i \\sqrt{3}", False)])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import importlib.util
 from pathlib import Path
+
+import pytest
 
 from mathdistill.grading import grade, is_equivalent
 

@@ -2,7 +2,10 @@
 
 Voting rules: a sample votes with its extracted answer unless it was truncated
 (finish_reason length/abort: the answer is from an unfinished solution) or has none.
-An answer class counts as correct when its representative's sample was graded correct.
+An answer class counts as correct when its representative's sample was graded correct:
+the vote outputs the representative, so that is the answer being scored. Equivalence is
+not guaranteed transitive, so a member may grade differently from its representative; then
+maj@1 differs slightly from pass@1 (which counts each sample's own verdict).
 """
 
 from __future__ import annotations

@@ -33,7 +33,14 @@ def is_equivalent(pred: str | None, gold: str | None) -> bool:
 @lru_cache(maxsize=1 << 16)
 def _equiv(pred: str, gold: str) -> bool:
     a, b = normalize(pred), normalize(gold)
-    return _equiv_norm(a, b, depth=0)
+    if _equiv_norm(a, b, depth=0):
+        return True
+    # `81,256` is a thousands number or a list; when the other side is a list, read it as one too
+    if _THOUSANDS.search(pred + " " + gold) and (", " in pred or ", " in gold):
+        a2, b2 = normalize(pred.replace(",", ", ")), normalize(gold.replace(",", ", "))
+        if (a2, b2) != (a, b):
+            return _equiv_norm(a2, b2, depth=0)
+    return False
 
 
 def _equiv_norm(a: str, b: str, depth: int) -> bool:
@@ -62,7 +69,7 @@ def _equiv_norm(a: str, b: str, depth: int) -> bool:
     if sa is not None or sb is not None:
         # `\{1\}` or a one-element list equals its element; otherwise a structure never equals a scalar
         one, other = (sa, b) if sa is not None else (sb, a)
-        if one.kind in ("set", "list") and len(one.items) == 1:
+        if one.kind in ("set", "list") and len({normalize(x) for x in one.items}) == 1:  # `-1,-1` is -1
             return _equiv_norm(normalize(one.items[0]), other, depth + 1)
         return False
     if ":" in a or ":" in b:  # times compare as strings; a ratio `1:2` also equals its quotient
@@ -93,6 +100,7 @@ def _equiv_norm(a: str, b: str, depth: int) -> bool:
     return symbolic_equal(a, b)
 
 
+_THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 _TIME_RE = re.compile(r"^\d{1,2}:\d\d(?::\d\d)?$")
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from mathdistill.grading.boxed import boxed_spans, last_boxed
 from mathdistill.grading.normalize import strip_math_delims, unbox_letter
 
-
 WEAK_RULES = frozenset({"last_math", "last_number"})
 
 
@@ -29,15 +28,15 @@ class Extraction:
 _GSM_RE = re.compile(r"####\s*([^\n]+)")
 _ANS_IS_RE = re.compile(
     r"(?:final\s+answer|answer)\s*(?:to\s+(?:the|this)\s+(?:problem|question)\s*)?(?:is|was|would\s+be|=)\s*[:：]?\s*",
-    re.I)
-_ANS_COLON_RE = re.compile(r"(?:^|\n|\*\*|\b)(?:final\s+answer|answer)\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*", re.I)
-_PRM_RE = re.compile(r"^#\s*Answer\s*$\n+", re.I | re.M)
+    re.IGNORECASE)
+_ANS_COLON_RE = re.compile(r"(?:^|\n|\*\*|\b)(?:final\s+answer|answer)\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*", re.IGNORECASE)
+_PRM_RE = re.compile(r"^#\s*Answer\s*$\n+", re.IGNORECASE | re.MULTILINE)
 _NUM_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
-_LETTER_RE = re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*[:：]?\s*\(?\**([A-J])\b\)?", re.I)
+_LETTER_RE = re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*[:：]?\s*\(?\**([A-J])\b\)?", re.IGNORECASE)
 _PAREN_LETTER_RE = re.compile(r"\(([A-J])\)")
 _PLAIN_NUM_RE = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
 _PROSE_RE = re.compile(r"(?<![\\{a-zA-Z])[a-zA-Z]{3,}\s+[a-zA-Z]{2,}\b")  # `$` used as currency pairs up prose
-_MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
+_MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
 
 
 def _last_math(text: str) -> str | None:
@@ -66,7 +65,7 @@ def _cut_sentence(s: str) -> str:
         end = s.find("$$", 2) if dd else s.find("$", 1)
         if end > 0:
             return s[: end + (2 if dd else 1)]
-    if s.startswith("\\(") or s.startswith("\\["):
+    if s.startswith(("\\(", "\\[")):
         end = s.find("\\)" if s[1] == "(" else "\\]")
         if end > 0:
             return s[: end + 2]
@@ -80,9 +79,7 @@ def _cut_sentence(s: str) -> str:
             depth += 1
         elif c in "})]":
             depth -= 1
-        elif c == "\n" and depth <= 0:
-            break
-        elif c == "." and not in_math and depth <= 0 and (i + 1 == len(s) or s[i + 1] in " \n\t"):
+        elif c == "\n" and depth <= 0 or c == "." and not in_math and depth <= 0 and (i + 1 == len(s) or s[i + 1] in " \n\t"):
             break
         out.append(c)
         i += 1
@@ -135,7 +132,7 @@ def _final_boxes(text: str) -> str | None:
         if not _GAP_RE.match(gap) or "=" in gap:
             break
         parts.insert(0, prev)
-    return ", ".join(p[2] for p in parts)
+    return ", ".join(dict.fromkeys(p[2] for p in parts))  # `\\boxed{20}, \\boxed{20}` is one answer
 
 
 def _is_letter_gold(gold: str | None) -> bool:

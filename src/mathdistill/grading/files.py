@@ -37,9 +37,10 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     stats: Counter = Counter()
+    # the pool picks its start method now, before tqdm's monitor thread exists (fork stays usable)
+    pool = GradingPool(workers, timeout_s) if workers > 1 else None
     total = _count_lines(src) if progress else None
     bar = tqdm(total=total, unit="item", desc="grading", disable=not progress, dynamic_ncols=True)
-    pool = GradingPool(workers, timeout_s) if workers > 1 else None
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             batch: list[dict] = []

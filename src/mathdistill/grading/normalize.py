@@ -36,15 +36,19 @@ _UNITS = (
     "|a\\.?m\\.?|p\\.?m\\.?|months?|years?|dollars?|cents?|euros?|people|persons?|students?|cookies|apples|marbles|ways|points?"
     "|dots|times|percent|per\\s*cent|sq\\s*units|square\\s*units|cubic\\s*units"
 )
-_UNIT_TAIL_RE = re.compile(r"(?<=[\d}.)])\s*(?:" + _UNITS + r")(?:\s*\^\s*\{?[23]\}?)?\.?\s*$", re.I)
+_UNIT_TAIL_RE = re.compile(r"(?<=[\d}.)])\s*(?:" + _UNITS + r")(?:\s*\^\s*\{?[23]\}?)?\.?\s*$", re.IGNORECASE)
 # one-letter units only after a plain number (`5 m`), never after algebra (`\pi r^2 h`)
 _LETTER_UNIT_RE = re.compile(r"^(-?[\d.,]+)\s*(?:m|s|h|l|g)(?:\s*\^\s*\{?[23]\}?)?\.?$")
 _LHS_RE = re.compile(
     r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?'*|\\[a-zA-Z]+|[a-zA-Z]\([a-z]\)|[A-Z]{2,3}|[a-z]\s*\+\s*[a-z]"
-    r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)", re.I
+    r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)", re.IGNORECASE
 )
-_WORD_UNITS_RE = re.compile(r"^(.*?[\d}])\s+(?:[a-zA-Z]{2,}\.?)(?:\s+[a-zA-Z]{2,}\.?)*(?:\s*\^\s*\{?[23]\}?)?$")
+_WORD_UNITS_RE = re.compile(r"^(.*?[\d}])\s+(?:[a-zA-Z]{2,}[a-zA-Z/']*\.?)(?:\s+[a-zA-Z]{2,}[a-zA-Z/']*\.?)*"
+                            r"(?:\s*\^\s*\{?[23]\}?)?$")
 _FRAC_BARE_RE = re.compile(r"\\frac(\\[a-zA-Z]+|[0-9a-zA-Z])(\\[a-zA-Z]+|[0-9a-zA-Z]|\{[^{}]*\})")
+# `2\pi\text{ m}`, `3\text{ km/hr}`, `9\text{ o'clock}`: words in \text{} after a value are units
+_TEXT_UNIT_RE = re.compile(r"^(.*?(?:[\d})]|\\pi))\s*\\(?:text|mbox|mathrm|textrm)\{\s*[a-zA-Z][a-zA-Z/'.\s]*\}"
+                           r"(?:\s*\^\s*\{?[23]\}?)?\s*\.?$")
 _SPACE_RE = re.compile(r"(\\[a-zA-Z]+)? +(?=([a-zA-Z])?)")
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -62,7 +66,10 @@ def strip_math_delims(s: str) -> str:
         for a, b in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
             if len(s) >= len(a) + len(b) and s.startswith(a) and s.endswith(b):
                 s, changed = s[len(a): len(s) - len(b)].strip(), True
-    return s.strip("$ ").strip()
+    s = s.lstrip("$ ")
+    while s.endswith("$") and not s.endswith("\\$"):
+        s = s[:-1].rstrip()
+    return s.strip()
 
 
 def _unwrap_text(s: str) -> str:
@@ -89,10 +96,11 @@ def normalize(s: str) -> str:
     s = s.replace("\\geq", "\\ge").replace("\\lt", "<").replace("\\gt", ">").replace("\\to", "\\rightarrow")
     s = s.replace("\\emptyset", "\\varnothing").replace("\\{", "\\lbrace ").replace("\\}", "\\rbrace ")
     s = re.sub(r"(\d)\\,(?=\d{3})", r"\1", s)  # 12\,345 is a thousands separator
+    s = re.sub(r"(\d),\\!(?=\d{3})", r"\1,", s)  # 29,\!322 -> 29,322
     s = _DROP_RE.sub(" ", s)
-    s = re.sub(r"\{(-?\d{1,3}(?:,\d{3})+)\}", lambda m: "{" + m.group(1).replace(",", "") + "}", s)
     s = re.sub(r"^\[\d*(?:pt|em|ex|mm)\]", "", s)
     s = re.sub(r"\\text\s+([A-Za-z])\b", r"\1", s)
+    s = _TEXT_UNIT_RE.sub(r"\1", s)
     s = _unwrap_text(s)
     s = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree|\\circ\b", " ", s)
     s = re.sub(r"\s+", " ", s).strip()
@@ -105,12 +113,13 @@ def normalize(s: str) -> str:
     for _ in range(2):
         s = _UNIT_TAIL_RE.sub("", s).strip()
     s = _LETTER_UNIT_RE.sub(r"\1", s)
-    s = re.sub(r"^(?:about|approximately|approx\.?|roughly|\\approx)\s*", "", s, flags=re.I)
+    s = re.sub(r"^(?:about|approximately|approx\.?|roughly|\\approx)\s*", "", s, flags=re.IGNORECASE)
     m = _LHS_RE.match(s)
     if m and ":" in m.group(0):
         s = s[m.end():]
     s = re.sub(r"^[a-zA-Z]\s*\\in\s*(?=\S)", "", s)
     s = s.replace("\\approx", "=")
+    spaced_commas = bool(re.search(r",\s", s))  # `81, 256` is a list; thousands separators have no space
     # drop spaces, but keep the one in `\\cos x` so the command name stays intact
     s = _SPACE_RE.sub(lambda m: (m.group(1) + " ") if m.group(1) and m.group(2) else (m.group(1) or ""), s)
     s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
@@ -124,7 +133,8 @@ def normalize(s: str) -> str:
     s = re.sub(r"\\frac(\d)\{", r"\\frac{\1}{", s)
     s = re.sub(r"\\sqrt(\d+|[a-z])", r"\\sqrt{\1}", s)
     s = re.sub(r"(?<![\d.])\.(\d)", r"0.\1", s)  # .5 -> 0.5
-    if _THOUSANDS_RE.match(s):
+    s = re.sub(r"\{(-?\d{1,3}(?:,\d{3})+)\}", lambda m: "{" + m.group(1).replace(",", "") + "}", s)
+    if _THOUSANDS_RE.match(s) and not spaced_commas:
         s = s.replace(",", "")
     low = s.lower()
     if low in _WORDS:

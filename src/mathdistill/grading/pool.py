@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import wait
+from typing import Self
 
 from mathdistill.grading.extract import extract_answer
 from mathdistill.grading.grader import Grade, gold_answer, grade
@@ -48,7 +49,7 @@ def _grade_with_alarm(resp: str, gold: str, fr: str | None, timeout_s: float, fn
         return (fn or grade)(resp, gold, finish_reason=fr)
     except _Timeout:
         return _failed(resp, gold, "timeout")
-    except Exception as e:  # a grader bug must not kill a run; it is recorded per item
+    except Exception as e:  # noqa: BLE001 - a grader bug must not kill a run; it is recorded per item
         return Grade(False, None, "none", f"exception: {type(e).__name__}: {e}"[:200])
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -60,7 +61,7 @@ def _failed(resp: str, gold: str, error: str) -> Grade:
     try:
         ex = extract_answer(resp, gold_answer(gold))
         return Grade(False, ex.answer, ex.rule, error)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return Grade(False, None, "none", error)
 
 
@@ -119,7 +120,7 @@ class GradingPool:
         self._procs: list[_Proc] = []
         self.killed = 0  # workers replaced after a hard timeout
 
-    def __enter__(self) -> GradingPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _MATRIX_RE = re.compile(
-    r"^\\begin\{([pbBvV]?matrix|array|smallmatrix)\}(?:\{[^}]*\})?((?:(?!\\begin\{).)*)\\end\{\1\}$", re.S)
+    r"^\\begin\{([pbBvV]?matrix|array|smallmatrix)\}(?:\{[^}]*\})?((?:(?!\\begin\{).)*)\\end\{\1\}$", re.DOTALL)
 _TEXT_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]{3,}$")
 
 

@@ -13,7 +13,7 @@ _MAX_LEN = 400
 # exponent towers, 6+ digit exponents, huge factorials: exact sympy arithmetic on these runs in C
 # (GMP) where no signal can stop it, so they are refused rather than timed out; symbolic sums,
 # products, integrals and limits make simplify() run for minutes, so they are refused too
-_HUGE_RE = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\{?\s*-?\d{6,}|\d{5,}\s*!|\\(?:sum|prod|int|lim)\b")
+_HUGE_RE = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\{?\s*-?\d{6,}|\d{5,}\s*!|\\(?:sum|prod|int|lim)(?![a-zA-Z])")
 _sympy = None
 
 
@@ -36,7 +36,7 @@ def to_sympy(s: str):
 
     try:
         expr = latex2sympy(s, normalization_config=None)
-    except Exception:
+    except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         expr = None
     if expr is None:
         try:
@@ -50,7 +50,7 @@ def to_sympy(s: str):
             if re.fullmatch(r"[\w\s+\-*/^().]+", s) and not re.search(r"__|import|lambda", s):
                 expr = parse_expr(s, transformations=standard_transformations
                                   + (implicit_multiplication_application, convert_xor), evaluate=True)
-        except Exception:
+        except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
             expr = None
     return expr
 
@@ -81,7 +81,7 @@ def _numeric_close(a, b) -> bool:
             if not _close(sp.N(a.subs(sub), 30), sp.N(b.subs(sub), 30)):
                 return False
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         return False
 
 
@@ -113,7 +113,7 @@ def sympy_equal(a, b) -> bool:
             return _close(sp.N(d, 60), sp.Integer(0))
         d = sp.simplify(a - b)
         return d == 0 or (not d.free_symbols and _close(sp.N(d, 30), sp.Integer(0)))
-    except Exception:
+    except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         return False
 
 
@@ -122,7 +122,7 @@ def _ratio_const(d1, d2) -> bool:
     try:
         r = sp.simplify(d1 / d2)
         return bool(r.free_symbols == set() and r != 0 and r.is_finite)
-    except Exception:
+    except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         return False
 
 
@@ -139,7 +139,7 @@ def equations_equal(ea: list[str], eb: list[str]) -> bool:
     sp = _lazy()
     try:
         d1, d2 = sp.sympify(sides[0] - sides[1]), sp.sympify(sides[2] - sides[3])
-    except Exception:
+    except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         return False
     return sympy_equal(d1, d2) or sympy_equal(d1, -d2) or _ratio_const(d1, d2)
 
@@ -164,5 +164,5 @@ def sets_equal(sa, sb) -> bool:
     try:
         a, b = _as_set(sa), _as_set(sb)
         return a is not None and b is not None and bool(a == b)
-    except Exception:
+    except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         return False

@@ -33,6 +33,8 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:6px;bo
 overflow:auto;font-size:12px;margin:4px 0}#samples td{text-align:left}#samples td.resp{max-width:640px}
 .filters{display:flex;gap:10px;flex-wrap:wrap;align-items:center;font-size:13px;margin-bottom:8px}
 .filters input{width:260px;padding:4px}.filters select{padding:3px}.best{background:#e6f4ea}
+.scroll{overflow-x:auto;max-width:100%}#samples{table-layout:fixed;width:100%}
+#samples td{word-break:break-word;overflow-wrap:anywhere}
 """
 
 JS = """
@@ -58,7 +60,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1, cl
     th = "".join(f"<th class=l>{h}</th>" if i < left else f"<th>{h}</th>" for i, h in enumerate(head))
     body = "".join("<tr>" + "".join(f"<td class=l>{c}</td>" if i < left else f"<td>{c}</td>"
                                     for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table class='{cls}'><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class=scroll><table class='{cls}'><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _datasets(runs: Sequence[EvalRun]) -> list[str]:
@@ -245,10 +247,12 @@ def samples_section(runs: Sequence[EvalRun], max_rows: int) -> str:
                + sel("frun", "run", [r.label for r in runs]) + sel("fds", "dataset", sorted(ds_all))
                + sel("fv", "verdict", ["correct", "wrong", "no-answer", "truncated"]) + sel("fm", "mode", sorted(modes))
                + f"<span class=muted><span id=nshown>{len(rows)}</span> shown</span></div>")
-    head = "".join(f"<th class=l>{h}</th>" for h in ("run", "dataset", "problem", "gold", "extracted", "verdict",
-                                                      "question / response"))
+    widths = (("run", 10), ("dataset", 7), ("problem", 11), ("gold", 7), ("extracted", 9), ("verdict", 7),
+              ("question / response", 49))
+    head = "".join(f"<th class=l>{h}</th>" for h, _ in widths)
+    cols = "<colgroup>" + "".join(f"<col style='width:{w}%'>" for _, w in widths) + "</colgroup>"
     return (f"<section id=samples-sec><h2>Sample responses</h2><p class=muted>Up to {max_rows} samples per run "
-            f"(whole problems, in order).</p>{filters}<table id=samples><thead><tr>{head}</tr></thead><tbody>"
+            f"(whole problems, in order).</p>{filters}<table id=samples>{cols}<thead><tr>{head}</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></section>")
 
 

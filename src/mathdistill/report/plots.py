@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from mathdistill.eval.aggregate import metric_order
 from mathdistill.report.loaders import EvalRun, TrainRun
 
 
@@ -49,7 +50,8 @@ def accuracy_vs_k(runs: Sequence[EvalRun], dataset: str) -> str | None:
             continue
         color = f"C{i % 10}"
         families = [("maj", "-", "o"), ("pass", "--", "s")]
-        families += [(f, ":", "^") for f in sorted({k.split("@")[0] for k in m if k.startswith("asc")})]
+        asc = {k.split("@")[0] for k in m if k.startswith("asc")}
+        families += [(f, ":", "^") for f in sorted(asc, key=lambda f: metric_order(f + "@0"))]
         for fam, ls, mk in families:
             ks, vals, lo, hi = _k_series(m, fam)
             if not ks:
@@ -57,7 +59,8 @@ def accuracy_vs_k(runs: Sequence[EvalRun], dataset: str) -> str | None:
             drew = True
             top = max(top, 100 * max(hi))
             ax.plot(ks, [100 * v for v in vals], ls, marker=mk, color=color, label=f"{run.label} {fam}@k")
-            ax.fill_between(ks, [100 * v for v in lo], [100 * v for v in hi], color=color, alpha=0.08)
+            if fam in ("maj", "pass"):  # more bands would hide the curves
+                ax.fill_between(ks, [100 * v for v in lo], [100 * v for v in hi], color=color, alpha=0.08)
         if m.get("greedy"):
             ax.axhline(100 * m["greedy"]["value"], color=color, lw=0.8, ls="-.", label=f"{run.label} greedy")
     if not drew:
@@ -70,8 +73,17 @@ def accuracy_vs_k(runs: Sequence[EvalRun], dataset: str) -> str | None:
     ax.set_ylabel("accuracy (%)")
     ax.set_title(f"{dataset}: accuracy vs k")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    _legend(ax)
     return to_data_uri(fig)
+
+
+def _legend(ax: Any) -> None:
+    """Inside the axes when short; below them in two columns when it would cover the curves."""
+    n = len(ax.get_legend_handles_labels()[1])
+    if n <= 4:
+        ax.legend(fontsize=7, loc="best")
+    else:
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
 
 
 def _headline(m: dict[str, Any]) -> str | None:
@@ -158,7 +170,7 @@ def accuracy_vs_difficulty(runs: Sequence[EvalRun], dataset: str) -> str | None:
     ax.set_ylim(-2, 108)
     ax.set_title(f"{dataset}: accuracy vs problem difficulty", pad=14)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    _legend(ax)
     return to_data_uri(fig)
 
 
