@@ -10,6 +10,7 @@ uses a one-worker process pool, so the function is safe to call from threads.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -65,8 +66,12 @@ def _failed(resp: str, gold: str, error: str) -> Grade:
         return Grade(False, None, "none", error)
 
 
-def _worker_main(conn, timeout_s: float, fn) -> None:
+def _worker_main(conn, timeout_s: float, fn, cur, started) -> None:
+    """Grade chunks; `cur`/`started` (shared memory) tell the parent which item runs since when,
+    so results can travel in batches (one message per ~50 ms, not per item) and a hard kill
+    still blames exactly the stuck item."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    gc.freeze()  # a forked worker must not re-scan (and copy) the parent's whole heap at every collection
     while True:
         try:
             chunk = conn.recv()
@@ -74,20 +79,30 @@ def _worker_main(conn, timeout_s: float, fn) -> None:
             return
         if chunk is None:
             return
+        out, last = [], time.monotonic()
         for idx, resp, gold, fr in chunk:
+            started.value = time.monotonic()
+            cur.value = idx
             g = _grade_with_alarm(resp, gold, fr, timeout_s, fn)
-            conn.send((idx, g.correct, g.pred, g.rule, g.error))
+            out.append((idx, g.correct, g.pred, g.rule, g.error))
+            if time.monotonic() - last > 0.05:
+                conn.send(out)
+                out, last = [], time.monotonic()
+        cur.value = -1
+        if out:
+            conn.send(out)
 
 
 class _Proc:
     def __init__(self, ctx, timeout_s: float, fn):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, timeout_s, fn), daemon=True)
+        self.cur = ctx.Value("q", -1, lock=False)  # index being graded, -1 when idle
+        self.started = ctx.Value("d", 0.0, lock=False)  # time.monotonic() when it started
+        self.proc = ctx.Process(target=_worker_main, args=(child, timeout_s, fn, self.cur, self.started),
+                                daemon=True)
         self.proc.start()
         child.close()
-        self.pending: deque = deque()  # indices sent, not yet answered
-        self.chunk: dict = {}
-        self.since = time.monotonic()
+        self.sent: dict = {}  # index -> (index, response, gold, finish_reason), sent and not answered
 
     def kill(self) -> None:
         try:
@@ -148,26 +163,22 @@ class GradingPool:
             self._procs.append(_Proc(self._ctx, self.timeout_s, self.fn))
         while nxt < n:
             for p in self._procs:
-                if not p.pending and todo:
-                    chunk = [todo.popleft() for _ in range(min(chunksize, len(todo)))]
-                    p.chunk = {i: (i, *t) for i, t in chunk}
-                    p.pending = deque(i for i, _ in chunk)
-                    p.conn.send([p.chunk[i] for i in p.pending])
-                    p.since = time.monotonic()
-            busy = [p for p in self._procs if p.pending]
-            ready = wait([p.conn for p in busy], timeout=0.25)
-            now = time.monotonic()
+                while len(p.sent) <= chunksize and todo:  # two chunks in flight: no idle round trip
+                    chunk = [(i, *t) for i, t in (todo.popleft() for _ in range(min(chunksize, len(todo))))]
+                    p.sent.update((c[0], c) for c in chunk)
+                    p.conn.send(chunk)
+            busy = [p for p in self._procs if p.sent]
+            ready = wait([p.conn for p in busy], timeout=0.1)
             for p in busy:
                 if p.conn in ready:
                     try:
                         while p.conn.poll():
-                            idx, c, pred, rule, err = p.conn.recv()
-                            results[idx] = Grade(c, pred, rule, err)
-                            p.pending.remove(idx)
-                            p.since = time.monotonic()
+                            for idx, c, pred, rule, err in p.conn.recv():
+                                results[idx] = Grade(c, pred, rule, err)
+                                p.sent.pop(idx, None)
                     except (EOFError, OSError):
                         self._replace(p, results, todo, "exception: worker died")
-                elif now - p.since > self.timeout_s + self.grace_s:
+                elif p.cur.value >= 0 and time.monotonic() - p.started.value > self.timeout_s + self.grace_s:
                     self._replace(p, results, todo, "timeout")
             while nxt < n and nxt in results:
                 yield results.pop(nxt)
@@ -176,12 +187,15 @@ class GradingPool:
     def _replace(self, p: _Proc, results: dict, todo: deque, error: str) -> None:
         """Kill a stuck/dead worker: its current item fails, the rest of its chunk is re-queued."""
         self.killed += 1
-        if p.pending:
-            idx = p.pending.popleft()
-            results[idx] = _failed(p.chunk[idx][1], p.chunk[idx][2], error)
-            for i in reversed(p.pending):
-                todo.appendleft((i, p.chunk[i][1:]))
         p.kill()
+        idx = p.cur.value
+        if idx not in p.sent:
+            idx = min(p.sent) if p.sent else None
+        if idx is not None:
+            item = p.sent.pop(idx)
+            results[idx] = _failed(item[1], item[2], error)
+        for i in sorted(p.sent, reverse=True):  # graded-but-unsent and unstarted items run again
+            todo.appendleft((i, p.sent[i][1:]))
         self._procs[self._procs.index(p)] = _Proc(self._ctx, self.timeout_s, self.fn)
 
     def map(self, items: Iterable[Item], chunksize: int = 16) -> list[Grade]:

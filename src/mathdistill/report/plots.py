@@ -62,6 +62,7 @@ def accuracy_vs_k(runs: Sequence[EvalRun], dataset: str) -> str | None:
             if fam in ("maj", "pass"):  # more bands would hide the curves
                 ax.fill_between(ks, [100 * v for v in lo], [100 * v for v in hi], color=color, alpha=0.08)
         if m.get("greedy"):
+            top = max(top, 100 * m["greedy"]["value"])
             ax.axhline(100 * m["greedy"]["value"], color=color, lw=0.8, ls="-.", label=f"{run.label} greedy")
     if not drew:
         plt.close(fig)
@@ -118,8 +119,9 @@ def breakdown_bars(runs: Sequence[EvalRun], dataset: str, kind: str) -> str | No
     w = 0.8 / len(series)
     for j, (label, vals) in enumerate(series):
         ax.bar([i + (j - (len(series) - 1) / 2) * w for i in range(len(groups))], vals, w, label=label)
-    ax.set_xticks(range(len(groups)), [g.replace("_", " ") for g in groups], rotation=25 if len(groups) > 5 else 0,
-                  ha="right" if len(groups) > 5 else "center", fontsize=8)
+    crowded = sum(len(g) for g in groups) > 36  # long names side by side would overlap
+    ax.set_xticks(range(len(groups)), [g.replace("_", " ") for g in groups], rotation=25 if crowded else 0,
+                  ha="right" if crowded else "center", fontsize=8)
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, min(102, max(10.0, 1.15 * max(max(v) for _, v in series))))
     ax.set_title(f"{dataset}: accuracy per {kind.removeprefix('per_')}")
