@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import random
+import resource
 import sys
 import time
 from collections import Counter, defaultdict
@@ -241,17 +242,23 @@ def bench_teacher(args) -> None:
             for f in (compare._equiv, normalize.normalize, numeric.parse_number, symbolic.to_sympy):
                 f.cache_clear()
             t0 = time.perf_counter()
+            c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             if w == 0:
                 res = grade_many(pool_items, workers=1, timeout_s=5.0)
             else:
                 with GradingPool(w, timeout_s=5.0) as pool:
                     res = pool.map(pool_items, chunksize=64)
-            speed = len(pool_items) / (time.perf_counter() - t0)
+            wall = time.perf_counter() - t0
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+            speed = len(pool_items) / wall
             label = "in-process" if w == 0 else f"pool workers={w}"
             if w == args.workers[0]:
                 base = speed
             rel = f" ({speed / base:.2f}x of pool workers={args.workers[0]})" if base else ""
-            print(f"  {label:18s}: {speed:6.0f} items/s{rel}, timeouts {sum(x.error == 'timeout' for x in res)}")
+            busy = f", worker CPU {cpu:.1f}s over {wall:.1f}s wall = {cpu / wall:.2f} cores busy" if w else ""
+            print(f"  {label:18s}: {speed:6.0f} items/s{rel}, timeouts {sum(x.error == 'timeout' for x in res)}"
+                  f"{busy}")
 
 
 def main() -> None:
@@ -267,7 +274,8 @@ def main() -> None:
     ap.add_argument("--dump", default="", help="write mathdistill/math-verify disagreements here (JSONL)")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # math-verify logs every parse failure
-    print(f"grader {GRADER_VERSION}")
+    print(f"grader {GRADER_VERSION}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(other jobs share the machine)")
     if not args.skip_cases:
         bench_cases()
     if not args.skip_teacher:

@@ -383,3 +383,30 @@ _add("tuple_set_multi", "pred", [("81,256", "81, 256", True, "ambiguous comma re
                                  ("81,256", "256, 81", True), ("81,256", "81, 265", False)])
 _add("tuple_set_multi", "pred", [("-1,-1", "-1", True, "a repeated root is one answer"), ("-1,1", "-1", False)])
 _add("complex", "pred", [("-32 + 32 \\sqrt{3} i", "-32 + 32i \\sqrt{3}", True), ("-32 + 32 \\sqrt{3} i", "-32 - 32i \\sqrt{3}", False)])
+# Pathological inputs must answer quickly (no sympy on sums / towers) and never raise.
+_add("symbolic", "pred", [
+    ("\\sum_{k = 0}^{n - 1} \\frac{k!}{(n - k)!}", "2^{n - 1}", False, "simplify() of this ran for minutes"),
+    ("2^{2^{2^{2^{2^{10}}}}}", "5", False, "exponent tower is refused, not computed"),
+    ("(" * 3000 + ")" * 3000, "1", False), ("\\frac{" * 300 + "1" + "}" * 300, "1", False),
+])
+_add("extraction", "response", [
+    ("She makes 9 * 2 = $18 every day.\n#### $18", "18", True), ("The answer is $18.", "18", True),
+    ("Each costs \\$5, so in total she pays \\$15.", "15", True),
+])
+_add("scientific", "pred", [
+    ("6.02 \\times 10^{23}", "6.02\\cdot10^{23}", True), ("6.02 \\times 10^{23}", "6.02 \\times 10^{22}", False),
+    ("1.2\\times10^{-5}", "0.000012", True), ("1.2\\times10^{-5}", "0.00012", False), ("3.0 \\times 10^{8}", "3e8", True),
+])
+_add("degrees", "pred", [
+    ("135^\\circ", "135", True), ("135^{\\circ}", "45", False), ("\\angle ABC = 40^\\circ", "40", True),
+    ("40^\\circ", "40^{\\circ}", True), ("-30^\\circ", "30", False),
+])
+_add("base", "pred", [
+    ("1210_3", "1210_{3}", True), ("1210_3", "1201_3", False), ("FF_{16}", "ff_{16}", True), ("777_8", "777_{9}", False),
+    ("101_2", "5", False, "digits compared, not values"),
+])
+_add("choice", "response", [
+    ("Only option (D) satisfies all the constraints. The answer is \\textbf{(D)}.", "D", True),
+    ("Only option (D) satisfies all the constraints. The answer is \\textbf{(D)}.", "\\text{(B)}", False),
+    ("$\\boxed{\\textbf{(A)}\\ 5}$", "A", True), ("The correct choice is (C).", "C", True), ("Answer: (E)", "D", False),
+])

@@ -125,3 +125,35 @@ def test_kill9_resume_hf_smollm2(tmp_path, smollm2_path, data_dir):
     assert res.returncode == 0, res.stderr[-3000:]
     rows = check_complete(out, {(f"gsm8k/test/{i}", j) for i in range(4) for j in range(2)})
     assert before < len(rows) == 8
+
+
+def test_kill9_resume_vllm_cpu_reaps_engine(tmp_path, smollm2_path, data_dir):
+    """kill -9 must not leave vLLM's engine processes behind (they would hold the GPU on a rerun)."""
+    psutil = pytest.importorskip("psutil")
+    pytest.importorskip("vllm")
+    from test_sampling_kill import check_complete, sample_cmd
+
+    out = tmp_path / "kill-vllm"
+    cmd = sample_cmd(out, "--limit", "6", "--model", "smollm2", "--backend", "vllm", "--strategy", "vanilla",
+                     "--k", "2", "--max-new-tokens", "48", "--batch-requests", "1", "--grading-workers", "1",
+                     "--set", "vllm.enforce_eager=true", "--set", "vllm.max_model_len=2048")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    path, t0, engine = out / "samples.jsonl", time.monotonic(), []
+    try:
+        while not (path.exists() and path.read_text().count("\n") >= 2):
+            assert proc.poll() is None and time.monotonic() - t0 < 600, "run ended or stalled before the kill"
+            time.sleep(0.2)
+        engine = psutil.Process(proc.pid).children(recursive=True)  # engine core, workers, reaper
+        proc.kill()
+    finally:
+        proc.wait()
+    assert engine, "expected vLLM engine processes"
+    _, alive = psutil.wait_procs(engine, timeout=20)
+    for p in alive:  # do not leak them even when the test fails
+        p.kill()
+    assert not alive, f"engine processes survived kill -9: {[p.pid for p in alive]}"
+    before = path.read_text().count("\n")
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    rows = check_complete(out, {(f"gsm8k/test/{i}", j) for i in range(6) for j in range(2)})
+    assert before < len(rows)

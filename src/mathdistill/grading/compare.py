@@ -1,9 +1,12 @@
-"""`is_equivalent`: the comparison cascade, cheapest first.
+"""`is_equivalent`: the comparison cascade, cheapest first; sympy only at the very end.
 
-1. normalised string equality (case-insensitive for plain words; `yes`/`true` only as whole words);
-2. numeric values (exact fractions; percent rule in numeric.py) - decisive when both sides are numbers;
-3. structures (tuples / sets / intervals / matrices), elementwise through this function;
-4. bases (`1011_2` vs `1011`), then sympy (symbolic.py), imported only here.
+1. normalised string equality; word answers (`Friday`, `yes`/`no` as whole words) only as words;
+2. numeric values (exact fractions; percent rule in numeric.py): decisive when both sides are numbers;
+3. structures (tuples / sets / lists / intervals / matrices) elementwise through this cascade, interval
+   unions also as real sets;
+4. equations (`x = 3` vs `3`; `2x+3y=6` vs `4x+6y=12`), times and ratios, bases (`1011_2` vs `1011`);
+5. a number never equals an expression with a free variable (`2x` vs `2`);
+6. fasteval.py: randomized identity test without sympy; 7. symbolic.py (sympy), imported lazily.
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def evaluate(s: str, point: int = 0):
         return None
     try:
         return _Parser(s, _POINTS[point]).run()
-    except (_Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError, IndexError):
+    except (_Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError, IndexError, RecursionError):
         return None
 
 

@@ -154,8 +154,11 @@ class GradingPool:
         self._procs = []
 
     def imap(self, items: Iterable[Item], chunksize: int = 16) -> Iterator[Grade]:
-        """Grades in input order, yielded as soon as each prefix is complete."""
-        todo = deque(enumerate(_coerce(it) for it in items))
+        """Grades in input order, yielded as soon as each prefix is complete (work runs grouped by
+        gold, so pass batches, not one huge stream, when you want early results)."""
+        # same-gold items go to the same chunk: each worker's caches (gold normalisation and sympy
+        # parse) then serve all samples of a problem instead of every worker parsing every gold
+        todo = deque(sorted(enumerate(_coerce(it) for it in items), key=lambda x: x[1][1]))
         n = len(todo)
         results: dict[int, Grade] = {}
         nxt = 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +23,36 @@ def on_cpu() -> bool:
     from vllm.platforms import current_platform
 
     return bool(current_platform.is_cpu())
+
+
+_REAPER = """
+import os, signal, sys, time
+parent, pids = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+while os.getppid() == parent:
+    time.sleep(1)
+for p in pids:
+    try:
+        os.kill(p, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+def _children() -> set[int]:
+    try:
+        import psutil
+    except ImportError:
+        return set()
+    return {c.pid for c in psutil.Process().children(recursive=True)}
+
+
+def start_reaper(pids: set[int]) -> subprocess.Popen | None:
+    """After kill -9 of this process vLLM's engine processes live on (holding GPU memory, so the
+    rerun that resumes the run would not fit); a tiny watcher kills them once we are gone."""
+    if not pids:
+        return None
+    return subprocess.Popen([sys.executable, "-c", _REAPER, str(os.getpid()), *map(str, sorted(pids))],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class VLLMBackend:
@@ -47,7 +79,9 @@ class VLLMBackend:
         if not self.cpu:
             kw["gpu_memory_utilization"] = gpu_memory_utilization
         self.engine_kwargs = kw
+        before = _children()
         self.llm = LLM(**kw)
+        self._reaper = start_reaper(_children() - before)
 
     def tokenizer(self) -> Any:
         return self.llm.get_tokenizer()
@@ -85,3 +119,7 @@ class VLLMBackend:
                 core.shutdown()
             del llm
             gc.collect()
+        reaper, self._reaper = getattr(self, "_reaper", None), None
+        if reaper is not None:
+            reaper.kill()
+            reaper.wait()
