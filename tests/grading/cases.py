@@ -132,6 +132,8 @@ _add("equation", "pred", [
     ("f(x)=x^2", "x^2", True), ("x=3", "x=-3", False), ("p(x) = x^2-1", "x^2 - 1", True), ("r=5", "5", True),
     ("\\theta=\\frac{\\pi}{3}", "\\frac{\\pi}{3}", True), ("x^2+y^2=25", "y^2+x^2=25", True), ("x+y=5", "x-y=5", False),
     ("h = -\\frac{3}{2}", "-\\frac{3}{2}", True), ("AB = 12", "12", True), ("x = y = 7", "7", True),
+    ("900 / 2 = 400", "8 + 310 = 310", False, "two false arithmetic statements are not the same answer"),
+    ("900/2 = 450", "450 = 450", True, "arithmetic with no unknowns: the stated results agree"),
 ])
 
 _add("tuple_set_multi", "pred", [

@@ -94,3 +94,37 @@ def test_pool_is_reusable_and_imap_streams():
         first = list(pool.imap(ITEMS))
         second = pool.map(ITEMS[:2])
     assert first == _expected() and second == _expected()[:2]
+
+
+def test_workers_exit_when_parent_is_killed():
+    """kill -9 of the parent must not leave grading workers blocked forever on their pipes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "from mathdistill.grading import GradingPool\nimport time\n"
+        "with GradingPool(workers=2, timeout_s=5) as pool:\n"
+        "    list(pool.imap([('\\\\boxed{1}', '1')] * 10))\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    assert len(kids) == 2
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+
+    def alive(pid):
+        try:
+            return open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(k) for k in kids):
+        time.sleep(0.2)
+    assert not any(alive(k) for k in kids)

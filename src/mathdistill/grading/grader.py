@@ -10,7 +10,7 @@ from mathdistill.grading.extract import extract_answer
 from mathdistill.grading.normalize import unbox_letter
 
 # Bump on any change that can flip a verdict; it is recorded in every results file.
-GRADER_VERSION = "mathdistill-grader/1.1"
+GRADER_VERSION = "mathdistill-grader/1.2"
 
 TRUNCATED_REASONS = frozenset({"length", "abort"})
 

@@ -72,7 +72,13 @@ def _worker_main(conn, timeout_s: float, fn, cur, started) -> None:
     still blames exactly the stuck item."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     gc.freeze()  # a forked worker must not re-scan (and copy) the parent's whole heap at every collection
+    parent = os.getppid()
     while True:
+        # A forked sibling inherits the parent's end of this pipe, so a parent killed with -9 may
+        # never produce EOF here: poll and exit once we have been re-parented.
+        while not conn.poll(1.0):
+            if os.getppid() != parent:
+                return
         try:
             chunk = conn.recv()
         except EOFError:

@@ -141,6 +141,10 @@ def equations_equal(ea: list[str], eb: list[str]) -> bool:
         d1, d2 = sp.sympify(sides[0] - sides[1]), sp.sympify(sides[2] - sides[3])
     except Exception:  # noqa: BLE001 - sympy/ANTLR raise anything
         return False
+    if not (d1.free_symbols or d2.free_symbols):
+        # Arithmetic like `900 / 2 = 400`: no unknowns, so "same up to a factor" is meaningless
+        # (any two non-zero constants are proportional); the stated results must agree.
+        return sympy_equal(sides[1], sides[3])
     return sympy_equal(d1, d2) or sympy_equal(d1, -d2) or _ratio_const(d1, d2)
 
 
