@@ -143,7 +143,7 @@ def test_grading_pool_overlaps_batches_and_keeps_results(tmp_path):
 def test_finished_run_does_not_start_a_backend(tmp_path, monkeypatch):
     c = cfg(tmp_path, strategy="vanilla", k=2)
     run_sampling(c, backend=FakeBackend(), problems=PROBS)
-    import mathdistill.sampling.base as base
+    from mathdistill.sampling import base
 
     monkeypatch.setattr(base, "get_backend", lambda *a, **k: pytest.fail("backend started for a finished run"))
     summary = run_sampling(c, problems=PROBS)

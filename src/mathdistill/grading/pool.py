@@ -73,6 +73,7 @@ def _worker_main(conn, timeout_s: float, fn, cur, started) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     gc.freeze()  # a forked worker must not re-scan (and copy) the parent's whole heap at every collection
     parent = os.getppid()
+    _warm_up()
     while True:
         # A forked sibling inherits the parent's end of this pipe, so a parent killed with -9 may
         # never produce EOF here: poll and exit once we have been re-parented.
@@ -97,6 +98,19 @@ def _worker_main(conn, timeout_s: float, fn, cur, started) -> None:
         cur.value = -1
         if out:
             conn.send(out)
+
+
+def _warm_up() -> None:
+    """Import the slow parts (sympy, the LaTeX parser) before taking work, so a freshly spawned
+    worker does not spend the first item's timeout on imports."""
+    try:
+        from mathdistill.grading.symbolic import _lazy, to_sympy
+
+        _lazy()
+        to_sympy("\\frac{x}{2}")
+        grade("\\boxed{\\frac{1}{2}}", "0.5")
+    except Exception:  # noqa: BLE001 - warm-up is best effort; real items report their own errors
+        pass
 
 
 class _Proc:
