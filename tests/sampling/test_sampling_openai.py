@@ -173,4 +173,5 @@ def test_runner_through_the_server(server, tmp_path):
     stats = {r["problem_id"]: r for _, r in read_jsonl(tmp_path / "o" / "stats.jsonl")}
     assert stats["a"]["trials"] == 1 and stats["a"]["stop_reason"] == "k_reached"
     assert stats["b"]["stop_reason"] == "max_trials" and stats["c"]["trials"] == 4
-    assert server.calls[0]["messages"][-1]["content"].startswith("1+0?")
+    # requests run concurrently, so the server sees them in any order
+    assert any(c["messages"][-1]["content"].startswith("1+0?") for c in server.calls)
