@@ -6,7 +6,7 @@ inside the backends and recipes that need them.
 
 __version__ = "0.1.0"
 
-from mathdistill.errors import MathdistillError  # noqa: E402
-from mathdistill.records import Problem, Sample  # noqa: E402
+from mathdistill.errors import MathdistillError
+from mathdistill.records import Problem, Sample
 
 __all__ = ["MathdistillError", "Problem", "Sample", "__version__"]

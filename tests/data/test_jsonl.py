@@ -3,7 +3,14 @@ import os
 
 import pytest
 
-from mathdistill.data.jsonl import JsonlAppender, done_keys, read_jsonl, read_records, repair_torn_tail, write_jsonl
+from mathdistill.data.jsonl import (
+    JsonlAppender,
+    done_keys,
+    read_jsonl,
+    read_records,
+    repair_torn_tail,
+    write_jsonl,
+)
 from mathdistill.errors import DataError
 from mathdistill.records import Problem, Sample
 

@@ -6,7 +6,7 @@ import re
 
 from mathdistill.grading.boxed import last_boxed
 
-_GSM_RE = re.compile(r"####\s*(.+?)\s*$", re.S)
+_GSM_RE = re.compile(r"####\s*(.+?)\s*$", re.DOTALL)
 
 
 def gsm8k_gold(solution: str) -> str | None:

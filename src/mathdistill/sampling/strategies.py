@@ -14,6 +14,7 @@ so every decision here must be a function of the samples on disk.
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -40,16 +41,17 @@ class ProblemState:
         self.num_tokens += num_tokens or 0
 
 
-class Strategy:
+class Strategy(abc.ABC):
     name = "base"
     first_pass_n = 0
 
+    @abc.abstractmethod
     def update(self, s: ProblemState) -> None:
         """Refresh `s.target`, `s.fail_rate` and `s.stop_reason` from its counts."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def next_round(self, s: ProblemState) -> int:
-        raise NotImplementedError
+        """How many samples this problem gets in the next round (> 0 while unfinished)."""
 
     def plan(self, states: list[ProblemState]) -> list[tuple[str, int]]:
         """(problem_id, n) for every unfinished problem; empty when all are done."""
