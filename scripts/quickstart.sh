@@ -16,9 +16,9 @@ md env
 md models prepare smollm2
 md data stats gsm8k
 
-# 1. Teacher sampling: every sample kept and graded; sample until 1 correct or 4 trials per problem.
+# 1. Teacher sampling: every sample kept and graded; sample until 1 correct or 8 trials per problem.
 md sample --data gsm8k --split train --limit 24 --model smollm2 --backend "$BACKEND" \
-  --strategy uniform --k-correct 1 --max-trials 4 --max-new-tokens 256 --out "$OUT/samples"
+  --strategy uniform --k-correct 1 --max-trials 8 --max-new-tokens 256 --out "$OUT/samples"
 
 # 2. Real teacher data (GPT-4 on MATH train, 8 samples per problem), graded with our grader.
 TDG="$MATHDISTILL_DATA/teacher_math_gpt4.jsonl.gz"
