@@ -43,6 +43,8 @@ OBool = Optional[bool]  # noqa: UP045
 
 
 def register(app: typer.Typer) -> None:
+    _register_merge(app)
+
     @app.command("sample")
     def sample(
         config: ConfigOpt = None,
@@ -114,3 +116,20 @@ def register(app: typer.Typer) -> None:
             f"{summary['correct']} correct (acceptance {summary['acceptance_rate']:.3f}), "
             f"{summary['problems_with_correct']} problems with a correct sample, "
             f"{summary.get('tokens_per_s', 0.0):.1f} tokens/s -> {summary['out']}", highlight=False)
+
+
+def _register_merge(app: typer.Typer) -> None:
+    @app.command("merge-samples")
+    def merge_samples(
+        shard_dirs: Annotated[list[str], typer.Argument(help="Output dirs of `sample --num-shards N --shard-index i`.")],
+        out: Annotated[str, Opt("-o", "--out", help="Merged output dir.")],
+    ) -> None:
+        """Merge sharded sampling runs into one samples dir (refuses overlapping shards)."""
+        from pathlib import Path
+
+        from mathdistill.sampling.merge import merge_run_info, merge_shards
+
+        dirs = [Path(d) for d in shard_dirs]
+        n_samples, n_stats = merge_shards(Path(out), dirs)
+        merge_run_info(Path(out), dirs)
+        typer.echo(f"merged {len(dirs)} shards: {n_samples} samples, {n_stats} problems -> {out}")

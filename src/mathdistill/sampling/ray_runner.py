@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill._optional import require
-from mathdistill.data.jsonl import read_jsonl, write_jsonl
 from mathdistill.sampling.config import SampleConfig
-from mathdistill.sampling.runner import RUN, SAMPLES, STATS, clear_outputs, resume_key
+from mathdistill.sampling.merge import merge_shards
+from mathdistill.sampling.runner import RUN, clear_outputs, resume_key
 
 
 class ShardWorker:
@@ -42,17 +42,6 @@ def _gpus_per_actor(cfg: SampleConfig, ray: Any) -> float:
     if cfg.backend not in ("vllm", "hf") or ray.cluster_resources().get("GPU", 0) < 1:
         return 0
     return cfg.vllm.tensor_parallel_size if cfg.backend == "vllm" else 1
-
-
-def merge_shards(out: Path, shard_dirs: list[Path]) -> tuple[int, int]:
-    """Concatenate the shards' samples and stats (in shard order) into `out`."""
-    def rows(name: str):
-        for d in shard_dirs:
-            if (d / name).exists():
-                for _, row in read_jsonl(d / name, allow_torn_tail=True):
-                    yield row
-
-    return write_jsonl(out / SAMPLES, rows(SAMPLES)), write_jsonl(out / STATS, rows(STATS))
 
 
 def run_ray(cfg: SampleConfig) -> dict[str, Any]:
