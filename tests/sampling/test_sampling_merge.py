@@ -30,6 +30,8 @@ def test_shards_cover_disjoint_problems_and_merge(tmp_path, data_dir):
     assert len(rows) == len(keys) == 10 and {k[0] for k in keys} == want
     assert len(list(read_jsonl(tmp_path / "merged" / "stats.jsonl"))) == 5
     assert (tmp_path / "merged" / "run.json").exists()
+    merged_problems = [r["id"] for _, r in read_jsonl(tmp_path / "merged" / "problems.jsonl")]
+    assert sorted(merged_problems) == sorted(want)
 
 
 def test_overlapping_shards_are_refused(tmp_path, data_dir):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mathdistill.data.jsonl import read_jsonl, write_jsonl
 from mathdistill.errors import DataError, MathdistillError
-from mathdistill.sampling.runner import RUN, SAMPLES, STATS
+from mathdistill.sampling.runner import PROBLEMS, RUN, SAMPLES, STATS
 
 
 def merge_shards(out: Path, shard_dirs: list[Path]) -> tuple[int, int]:
@@ -38,6 +38,8 @@ def merge_shards(out: Path, shard_dirs: list[Path]) -> tuple[int, int]:
     out.mkdir(parents=True, exist_ok=True)
     n_samples = write_jsonl(out / SAMPLES, rows(SAMPLES, ("problem_id", "sample_idx")))
     n_stats = write_jsonl(out / STATS, rows(STATS, ("problem_id",)))
+    if all((d / PROBLEMS).exists() for d in shard_dirs):
+        write_jsonl(out / PROBLEMS, rows(PROBLEMS, ("id",)))
     return n_samples, n_stats
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import JsonlAppender, read_records
+from mathdistill.data.jsonl import JsonlAppender, read_records, write_jsonl
 from mathdistill.errors import BackendError, ConfigError, DataError
 from mathdistill.records import Problem, Sample
 from mathdistill.sampling.base import Backend, GenerationRequest, SamplingParams
@@ -31,7 +31,7 @@ from mathdistill.sampling.config import SampleConfig
 from mathdistill.sampling.stats import read_fail_rates, summarize, write_stats
 from mathdistill.sampling.strategies import ProblemState, Strategy, make_strategy
 
-SAMPLES, STATS, RUN = "samples.jsonl", "stats.jsonl", "run.json"
+SAMPLES, STATS, RUN, PROBLEMS = "samples.jsonl", "stats.jsonl", "run.json", "problems.jsonl"
 # Fields that change what a (problem_id, sample_idx) means: a resume must not mix them.
 RESUME_FIELDS = ("data", "split", "template", "n_shots", "shots_from", "model", "temperature", "top_p",
                  "max_new_tokens", "seed", "num_shards", "shard_index")
@@ -98,7 +98,7 @@ def _check_resume(out: Path, cfg: SampleConfig) -> None:
 
 
 def clear_outputs(out: Path) -> None:
-    for name in (SAMPLES, STATS, RUN, "config.yaml"):
+    for name in (SAMPLES, STATS, RUN, PROBLEMS, "config.yaml"):
         (out / name).unlink(missing_ok=True)
     shutil.rmtree(out / "shards", ignore_errors=True)
 
@@ -225,6 +225,9 @@ def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
         from mathdistill.config import save_resolved
 
         save_resolved(cfg, out)
+        # The problems themselves (question, gold, subject/level) travel with the samples, so later
+        # stages (curation, reports) never need the original source again.
+        write_jsonl(out / PROBLEMS, problems)
         from contextlib import nullcontext
 
         from mathdistill.grading import GradingPool
