@@ -17,7 +17,7 @@ from typing import Any
 from mathdistill._optional import require
 from mathdistill.sampling.config import SampleConfig
 from mathdistill.sampling.merge import merge_shards
-from mathdistill.sampling.runner import RUN, clear_outputs, resume_key
+from mathdistill.sampling.runner import RUN, prepare_out_dir, resume_key
 
 
 class ShardWorker:
@@ -47,15 +47,9 @@ def _gpus_per_actor(cfg: SampleConfig, ray: Any) -> float:
 def run_ray(cfg: SampleConfig) -> dict[str, Any]:
     ray = require("ray", "ray")
     from mathdistill.config import save_resolved
-    from mathdistill.errors import ConfigError
     from mathdistill.runinfo import run_metadata
 
-    if not cfg.out:
-        raise ConfigError("an output directory is required (--out DIR)")
-    out = Path(cfg.out)
-    if cfg.overwrite:
-        clear_outputs(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(cfg)
     if not ray.is_initialized():
         env = {k: v for k, v in os.environ.items() if k.startswith(("MATHDISTILL_", "VLLM_", "HF_", "OPENAI_"))}
         ray.init(address=cfg.ray_address, include_dashboard=False, log_to_driver=True,

@@ -191,15 +191,21 @@ class Progress:
         self.bar.close()
 
 
-def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
-                 problems: list[Problem] | None = None) -> dict[str, Any]:
-    """Run (or resume) sampling into `cfg.out`; return a summary dict."""
+def prepare_out_dir(cfg: SampleConfig) -> Path:
+    """The output dir, created; emptied of earlier outputs first with `--overwrite`."""
     if not cfg.out:
         raise ConfigError("an output directory is required (--out DIR)")
     out = Path(cfg.out)
     if cfg.overwrite:
         clear_outputs(out)
     out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
+                 problems: list[Problem] | None = None) -> dict[str, Any]:
+    """Run (or resume) sampling into `cfg.out`; return a summary dict."""
+    out = prepare_out_dir(cfg)
     _check_resume(out, cfg)
     problems = load_shard(cfg) if problems is None else problems
     strategy = make_strategy(cfg, read_fail_rates(cfg.fail_rates) if cfg.fail_rates else None)
