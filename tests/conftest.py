@@ -33,3 +33,25 @@ def smollm2_path() -> str:
     except Exception as e:  # pragma: no cover
         pytest.skip(f"embedded model package not installed: {e}")
     return str(smollm2.prepare())
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory, smollm2_path) -> str:
+    """A 2-layer Llama with SmolLM2's tokenizer and chat template, saved as a plain HF checkpoint.
+
+    Fast enough for CPU unit tests of training and generation; weights are random (seeded).
+    """
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    out = tmp_path_factory.mktemp("tiny_lm")
+    tok = transformers.AutoTokenizer.from_pretrained(smollm2_path)
+    config = transformers.LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
+                                      num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                      max_position_embeddings=2048, bos_token_id=tok.bos_token_id,
+                                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+                                      tie_word_embeddings=True)
+    torch.manual_seed(0)
+    model = transformers.LlamaForCausalLM(config)
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    return str(out)

@@ -32,6 +32,10 @@ _COMMAND_MODULES = [
     "mathdistill.cli.curate_cmd",
     "mathdistill.cli.eval_cmd",
     "mathdistill.cli.report_cmd",
+    "mathdistill.cli.train_cmd",
+    "mathdistill.cli.score_cmd",
+    "mathdistill.cli.run_cmd",
+    "mathdistill.cli.demo_cmd",
 ]
 
 
