@@ -1,4 +1,4 @@
-"""Problem sources: gsm8k, math, math500, svamp, asdiv, and any local JSONL.
+"""Problem sources: gsm8k, math, math500, svamp, asdiv, arith (generated), and any local JSONL.
 
 Named sources read local files from `data_dir` (or $MATHDISTILL_DATA) when given, else
 load from the Hugging Face Hub through `datasets` (needs network). Every Problem gets a
@@ -30,6 +30,7 @@ class SourceSpec:
     hub: Callable[[str], Iterator[dict[str, Any]]]
     exemplar_source: tuple[str, str]  # (source, split) few-shot exemplars come from
     default_template: str
+    generate: Callable[[str, str], list[Problem]] | None = None  # (name, split) -> problems; no files
 
 
 def _level(v: Any) -> int | str | None:
@@ -138,7 +139,40 @@ def _hub_asdiv(split: str) -> Iterator[dict]:
     yield from _load_dataset("EleutherAI/asdiv", split="validation")
 
 
-SOURCES: dict[str, SourceSpec] = {
+class _Sources(dict):
+    """Source specs by name. A name may carry options after ':' (`arith:steps=1`): lookups use
+    the base name, and a parameterised source draws few-shot exemplars from its own train split."""
+
+    @staticmethod
+    def _base(key: object) -> object:
+        return key.split(":", 1)[0] if isinstance(key, str) and ":" in key and os.sep not in key else key
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(self._base(key))
+
+    def __getitem__(self, key: str) -> SourceSpec:
+        spec = super().__getitem__(self._base(key))
+        if key != spec.name and spec.generate is not None:
+            import dataclasses
+
+            spec = dataclasses.replace(spec, exemplar_source=(key, "train"))
+        return spec
+
+    def get(self, key: str, default: SourceSpec | None = None) -> SourceSpec | None:  # type: ignore[override]
+        return self[key] if key in self else default
+
+
+def _arith(source: str, split: str) -> list[Problem]:
+    from mathdistill.data.arith import load
+
+    return load(source, split)
+
+
+def _no_hub(split: str) -> Iterator[dict]:
+    raise MathdistillError("a generated source has no hub data")
+
+
+SOURCES: dict[str, SourceSpec] = _Sources({
     "gsm8k": SourceSpec("gsm8k", {"train": "gsm8k_train.jsonl", "test": "gsm8k_test.jsonl"}, _gsm8k,
                         _hub_gsm8k, ("gsm8k", "train"), "gsm8k"),
     "math": SourceSpec("math", {"train": "math_train.jsonl", "test": "math_test.jsonl"}, _math, _hub_math,
@@ -147,7 +181,10 @@ SOURCES: dict[str, SourceSpec] = {
                           ("math", "train"), "boxed_cot"),
     "svamp": SourceSpec("svamp", {"test": "svamp.jsonl"}, _svamp, _hub_svamp, ("gsm8k", "train"), "gsm8k"),
     "asdiv": SourceSpec("asdiv", {"test": "asdiv.jsonl"}, _asdiv, _hub_asdiv, ("gsm8k", "train"), "gsm8k"),
-}
+    # Generated on the fly (mathdistill.data.arith): no files, no network.
+    "arith": SourceSpec("arith", {"train": "", "test": ""}, _gsm8k, _no_hub, ("arith", "train"), "gsm8k",
+                        generate=_arith),
+})
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
@@ -180,7 +217,9 @@ def load_problems(
         if split not in spec.files:
             raise MathdistillError(f"source '{source}' has no split '{split}' (splits: {', '.join(spec.files)})")
         d = resolve_data_dir(data_dir)
-        if d is not None:
+        if spec.generate is not None:
+            probs = spec.generate(source, split)
+        elif d is not None:
             path = d / spec.files[split]
             if not path.exists():
                 raise DataError(path, None, None, f"file not found (data dir from --data-dir or ${DATA_ENV})")
