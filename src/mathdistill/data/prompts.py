@@ -101,6 +101,7 @@ class Prompter:
     template: PromptTemplate
     exemplars: list[Problem] = field(default_factory=list)  # n+1 candidates (see choose_exemplars)
     n_shots: int = 0
+    chat: bool | None = None  # None: chat template when the tokenizer has one; False: plain text always
 
     def shots_for(self, p: Problem) -> list[Problem]:
         return [e for e in self.exemplars if e.id != p.id][: self.n_shots]
@@ -121,11 +122,13 @@ class Prompter:
 
     def render(self, p: Problem, tokenizer: Any = None) -> str:
         """Prompt text: through the tokenizer's chat template if it has one, else plain."""
-        if tokenizer is not None and getattr(tokenizer, "chat_template", None) and self.template.name != "alpaca":
+        if self.uses_chat(tokenizer):
             return tokenizer.apply_chat_template(self.messages(p), tokenize=False, add_generation_prompt=True)
         return self.plain_text(p)
 
     def uses_chat(self, tokenizer: Any) -> bool:
+        if self.chat is False:
+            return False
         return bool(tokenizer is not None and getattr(tokenizer, "chat_template", None)
                     and self.template.name != "alpaca")
 
@@ -137,13 +140,14 @@ class Prompter:
         return {
             "template": self.template.to_dict(),
             "n_shots": self.n_shots,
+            "chat": self.chat,
             "exemplar_ids": [e.id for e in self.exemplars[: self.n_shots]],
             "spare_exemplar_id": self.exemplars[self.n_shots].id if len(self.exemplars) > self.n_shots else None,
         }
 
 
 def make_prompter(template: str, n_shots: int = 0, *, source: str | None = None, split: str | None = None,
-                  data_dir: str | None = None, seed: int = 0, shots_from: str | None = None) -> Prompter:
+                  data_dir: str | None = None, seed: int = 0, shots_from: str | None = None, chat: bool | None = None) -> Prompter:
     """Build a Prompter; exemplars come from the source's train split (or `shots_from`)."""
     from mathdistill.data.sources import SOURCES, load_problems
 
@@ -157,7 +161,7 @@ def make_prompter(template: str, n_shots: int = 0, *, source: str | None = None,
         else:
             raise MathdistillError("--n-shots with a local JSONL needs --shots-from SOURCE (a train set)")
         exemplars = choose_exemplars(pool, n_shots, seed)
-    return Prompter(get_template(template), exemplars, n_shots)
+    return Prompter(get_template(template), exemplars, n_shots, chat)
 
 
 def default_template(source: str) -> str:

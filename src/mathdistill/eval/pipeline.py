@@ -61,7 +61,12 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
     from mathdistill.data.sources import load_problems
     from mathdistill.eval.model_prep import prepare_model
 
+    from mathdistill.training import trained_prompt
+
     model_id = prepare_model(cfg.model, cfg.backend)
+    # A model trained here is prompted exactly as it was trained (format and template).
+    trained = trained_prompt(cfg.model) if cfg.backend not in ("fake", "openai") else None
+    trained_template, trained_chat = trained or (None, None)
     holder: dict[str, Backend] = {}
 
     timing: dict[str, float] = {}
@@ -86,8 +91,9 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
         for source in cfg.data:
             name = dataset_name(source)
             problems = load_problems(source, cfg.split, data_dir=cfg.data_dir, limit=cfg.limit)
-            prompter = make_prompter(cfg.template or default_template(source), cfg.n_shots, source=source,
-                                     split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from)
+            prompter = make_prompter(cfg.template or trained_template or default_template(source), cfg.n_shots,
+                                     source=source, split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed,
+                                     shots_from=cfg.shots_from, chat=trained_chat)
             prompts[name] = prompter.describe()
             modes = [("greedy", SamplingParams(n=1, temperature=0.0, top_p=1.0, max_tokens=cfg.max_new_tokens,
                                                seed=cfg.seed))] if cfg.greedy else []

@@ -70,9 +70,14 @@ def prepare_prompts(cfg: SampleConfig, problems: list[Problem], tokenizer: Any,
     """Prompt text per problem; with a chat API (no local tokenizer) also the messages sent,
     and no template stop strings (the server's chat template ends turns itself)."""
     from mathdistill.data.prompts import default_template, make_prompter
+    from mathdistill.training import trained_prompt
 
-    prompter = make_prompter(cfg.template or default_template(cfg.data), cfg.n_shots, source=cfg.data,
-                             split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from)
+    # A model trained here is prompted as it was trained (format and template).
+    trained = None if chat_api or cfg.backend in ("openai", "fake") else trained_prompt(cfg.model)
+    t_template, t_chat = trained or (None, None)
+    prompter = make_prompter(cfg.template or t_template or default_template(cfg.data), cfg.n_shots, source=cfg.data,
+                             split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from,
+                             chat=t_chat)
     messages = {p.id: prompter.messages(p) for p in problems} if chat_api else {}
     stop = [] if chat_api else prompter.stop(tokenizer)
     return Prepared(problems, {p.id: prompter.render(p, tokenizer) for p in problems}, messages, stop,
@@ -220,10 +225,10 @@ def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
 
     own_backend = backend is None
     if backend is None:
-        from mathdistill.models import resolve_model
+        from mathdistill.eval.model_prep import prepare_model
         from mathdistill.sampling.base import get_backend
 
-        model = cfg.model if cfg.backend in ("openai", "fake") else resolve_model(cfg.model)
+        model = prepare_model(cfg.model, cfg.backend)  # a trained LoRA dir is merged once (cached)
         backend = get_backend(cfg.backend, model, **cfg.backend_kwargs())
     try:
         prep = prepare_prompts(cfg, problems, backend.tokenizer(), getattr(backend, "chat_api", False))

@@ -17,7 +17,7 @@ from mathdistill.training.config import METHODS, TrainConfig
 
 MANIFEST = "mathdistill_train.json"
 
-__all__ = ["METHODS", "MANIFEST", "TrainConfig", "run_training", "is_complete", "read_manifest"]
+__all__ = ["METHODS", "MANIFEST", "TrainConfig", "run_training", "is_complete", "read_manifest", "trained_prompt"]
 
 
 def read_manifest(model_dir: str | Path) -> dict[str, Any] | None:
@@ -33,6 +33,19 @@ def read_manifest(model_dir: str | Path) -> dict[str, Any] | None:
 def is_complete(output_dir: str | Path) -> bool:
     m = read_manifest(output_dir)
     return bool(m and m.get("status") == "complete")
+
+
+def trained_prompt(model: str) -> tuple[str | None, bool | None] | None:
+    """(template, chat) a trained model directory was trained with, or None for other models.
+
+    chat is False for plain-text training, None for chat (use the chat template as usual)."""
+    from mathdistill.models.registry import resolve_model
+
+    m = read_manifest(resolve_model(model, prepare=False))
+    if not m or not isinstance(m.get("prompt"), dict):
+        return None
+    p = m["prompt"]
+    return p.get("template"), (False if p.get("format") == "plain" else None)
 
 
 def run_training(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
