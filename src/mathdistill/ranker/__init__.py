@@ -17,7 +17,7 @@ from typing import Any
 
 from mathdistill.inference.scorer import ScorerLoader, register_scorer_loader
 
-__all__ = ["load_ranker", "is_ranker_dir", "resolve_encoder", "train_ranker", "MINILM_ALIASES"]
+__all__ = ["MINILM_ALIASES", "is_ranker_dir", "load_ranker", "resolve_encoder", "train_ranker"]
 
 RANKER_FILE = "ranker.json"  # same as mathdistill.ranker.model.RANKER_FILE, kept here to avoid torch
 MINILM_ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")

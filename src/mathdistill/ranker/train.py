@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import ConfigError, MathdistillError
-from mathdistill.ranker.data import epoch_draws, fingerprint, pairwise_accuracy, read_groups, split_groups
+from mathdistill.ranker.data import fingerprint, pairwise_accuracy, read_groups, split_groups
 
 # TDG's optimiser (methods.md 3.6). TrainConfig's weight_decay default (0.0) is the LM's; for the
 # ranker it means "TDG's value".
@@ -84,8 +84,8 @@ def _best(epochs: list[dict[str, Any]]) -> int:
 
 
 def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
-    from mathdistill.ranker import resolve_encoder
     from mathdistill.ranker import checkpoint as ck
+    from mathdistill.ranker import resolve_encoder
     from mathdistill.training import MANIFEST, read_manifest
 
     if cfg.method != "ranker":
