@@ -1,0 +1,175 @@
+"""RunConfig -> the ordered list of stages, each with its resolved stage config and folder.
+
+Folders (rounds == 1):  sample (or import), curate, train_<step>, eval_base, eval_<step>, report.html.
+The base student is evaluated after round 1's training so eval placeholders (an ASC ranker
+trained in the run) resolve; the order does not change any result.
+With rounds > 1 every per-round folder gets a `_r<k>` suffix (sample_r2, train_sft_r2, ...).
+
+Placeholders in any string of a train step or of the eval config name earlier folders:
+`{train_neg}` (a step of the same round), `{train_neg_r1}` (an exact folder), `{curate}`,
+`{sample}`, `{run}`, `{teacher}`, `{student}`. They are resolved here, at plan time, so
+`--dry-run` shows the real paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mathdistill.config import build
+from mathdistill.errors import ConfigError
+from mathdistill.pipeline.config import NOT_EVALUATED, STEP_KEYS, RunConfig, step_name
+
+KINDS = ("import", "sample", "curate", "train", "eval", "report")
+_PH = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Stage:
+    id: str  # folder name under the run dir (report: report.html)
+    kind: str  # one of KINDS
+    round: int  # 0: not part of a round (eval_base, report)
+    config: Any  # the resolved stage config (SampleConfig, CurateConfig, TrainConfig, EvalConfig, ImportArgs)
+    path: Path
+    label: str = ""  # eval: the model's name in the summary (base, sft, ...)
+    inputs: list[Path] = field(default_factory=list)  # folders it reads (curate: the sample dirs of all rounds)
+
+    def matches(self, names: set[str]) -> bool:
+        """`--stages` selection: by kind (train), folder (train_sft_r2) or folder without round (train_sft)."""
+        return bool({self.kind, self.id, re.sub(r"_r\d+$", "", self.id)} & names)
+
+
+def resolve_backend(name: str | None) -> str | None:
+    if name != "auto":
+        return name
+    import importlib.util
+
+    return "vllm" if importlib.util.find_spec("vllm") is not None else "hf"
+
+
+def sample_template(cfg: RunConfig) -> str:
+    from mathdistill.data.prompts import default_template
+
+    return cfg.template or cfg.sample.template or default_template(cfg.data.train)
+
+
+def _sub(value: Any, ph: dict[str, str], where: str) -> Any:
+    if isinstance(value, str):
+        def one(m: re.Match) -> str:
+            if m.group(1) not in ph:
+                raise ConfigError(f"{where}: unknown placeholder '{{{m.group(1)}}}' "
+                                  f"(known here: {', '.join('{' + k + '}' for k in ph)})")
+            return ph[m.group(1)]
+
+        return _PH.sub(one, value)
+    if isinstance(value, list):
+        return [_sub(v, ph, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _sub(v, ph, f"{where}.{k}") for k, v in value.items()}
+    return value
+
+
+def _sub_dataclass(obj: Any, ph: dict[str, str], where: str) -> Any:
+    return build(type(obj), _sub(dataclasses.asdict(obj), ph, where))
+
+
+def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> list[str]:
+    """The curated file each method trains on. Chat rows (sft_messages) for SFT so training
+    matches the chat prompts used to sample and evaluate; the TDG chain (neg -> nat -> nce)
+    uses plain prompt/completion files throughout so its adapters see one prompt format."""
+    want = {"sft": ["messages", "sft"], "neg": ["kto"], "mix": ["kto"], "nt": ["kto"], "ul": ["kto"],
+            "dpo": ["pairs"], "kto": ["kto"], "nat": ["sft"], "nce": ["sft"], "ranker": ["ranker"]}[method]
+    files = {"messages": "sft_messages.jsonl", "sft": "sft.jsonl", "kto": "kto.jsonl", "pairs": "pairs.jsonl",
+             "ranker": "ranker.jsonl"}
+    for f in want:
+        if f in formats:
+            return [str(curate_dir / files[f])]
+    raise ConfigError(f"{where} ({method}) trains on curated {' or '.join(files[f] for f in want)}, but "
+                      f"curate.formats is {formats}; add '{want[0]}' or give the step its own `data`")
+
+
+def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
+    run = Path(run_dir)
+    backend = resolve_backend(cfg.backend)
+    template = sample_template(cfg)
+    suffix = (lambda r: "") if cfg.rounds == 1 else (lambda r: f"_r{r}")
+    names: list[str] = []
+    for i, step in enumerate(cfg.train):
+        names.append(step_name(step, i, names))
+    evaluated = [n for n, s in zip(names, cfg.train, strict=True)
+                 if s.get("eval", s["method"] not in NOT_EVALUATED)]
+    round_model = cfg.round_model or (evaluated[0] if evaluated else None)
+    if cfg.rounds > 1 and round_model is None:
+        raise ConfigError("rounds > 1 needs a train step that makes a generator (or set round_model)")
+
+    ph: dict[str, str] = {"run": str(run), "teacher": cfg.teacher, "student": cfg.student}
+    ev_base = dataclasses.replace(
+        cfg.eval, data=list(cfg.data.test), split=cfg.data.test_split, limit=cfg.data.test_limit,
+        data_dir=cfg.eval.data_dir or cfg.data.data_dir, template=cfg.template or cfg.eval.template or template,
+        backend=backend or cfg.eval.backend)
+    stages: list[Stage] = []
+
+    sample_dirs: list[Path] = []
+    for r in range(1, cfg.rounds + 1):
+        sx = suffix(r)
+        if r == 1 and cfg.import_pool.path:
+            sid = "import"
+            scfg: Any = cfg.import_pool
+            stages.append(Stage(sid, "import", r, scfg, run / sid))
+        else:
+            sid = "sample" + sx
+            model = cfg.teacher if r == 1 else str(run / f"train_{round_model}{suffix(r - 1)}")
+            scfg = dataclasses.replace(
+                cfg.sample, data=cfg.data.train, split=cfg.data.train_split, limit=cfg.data.train_limit,
+                data_dir=cfg.sample.data_dir or cfg.data.data_dir, template=template, model=model,
+                teacher_name=cfg.sample.teacher_name if r == 1 else model,
+                backend=backend or cfg.sample.backend, out=str(run / sid), progress=cfg.progress)
+            stages.append(Stage(sid, "sample", r, scfg, run / sid))
+        sample_dirs.append(run / sid)
+        cid = "curate" + sx
+        ccfg = dataclasses.replace(cfg.curate, template=template, data_dir=cfg.curate.data_dir or cfg.data.data_dir)
+        stages.append(Stage(cid, "curate", r, ccfg, run / cid, inputs=list(sample_dirs)))
+        ph.update({sid: str(run / sid), cid: str(run / cid)})
+        local = {"sample": str(run / sid), "curate": str(run / cid)}
+        evals = []
+        if r == 1 and cfg.eval_base:
+            evals.append(None)  # filled after the round's train steps: eval placeholders may name them
+        for i, (name, step) in enumerate(zip(names, cfg.train, strict=True)):
+            tid = f"train_{name}{sx}"
+            where = f"train[{i}]"
+            d: dict[str, Any] = {"output_dir": str(run / tid), "template": template}
+            if step["method"] != "ranker":  # the ranker's `model` is its encoder, not the student
+                d["model"] = cfg.student
+            if "data" not in step and "data" not in cfg.train_defaults:
+                d["data"] = default_data(step["method"], run / cid, ccfg.formats, where)
+            d.update(cfg.train_defaults)
+            d.update({k: v for k, v in step.items() if k not in STEP_KEYS})
+            d["output_dir"] = str(run / tid)  # the run owns its folders
+            tcfg = _build_train(_sub(d, {**ph, **local}, where), where)
+            stages.append(Stage(tid, "train", r, tcfg, run / tid))
+            local[f"train_{name}"] = ph[tid] = str(run / tid)
+            if name in evaluated:
+                eid = f"eval_{name}{sx}"
+                e = dataclasses.replace(_sub_dataclass(ev_base, {**ph, **local}, "eval"), model=str(run / tid),
+                                        out=str(run / eid))
+                evals.append(Stage(eid, "eval", r, e, run / eid, label=name + sx))
+        if evals and evals[0] is None:
+            e = dataclasses.replace(_sub_dataclass(ev_base, {**ph, **local}, "eval"), model=cfg.student,
+                                    out=str(run / "eval_base"))
+            evals[0] = Stage("eval_base", "eval", 0, e, run / "eval_base", label="base")
+        stages.extend(evals)
+    if cfg.report:
+        stages.append(Stage("report", "report", 0, None, run / "report.html"))
+    return stages
+
+
+def _build_train(d: dict[str, Any], where: str) -> Any:
+    from mathdistill.training.config import TrainConfig
+
+    try:
+        return build(TrainConfig, d, prefix=where + ".")
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None

@@ -1,0 +1,133 @@
+"""Before/after accuracy of every evaluated model against the base student, with significance.
+
+Each eval folder's results.json gives the accuracy and its 95% CI (Wilson for greedy,
+bootstrap over problems otherwise). The difference to the base student is tested with a
+*paired* bootstrap over the test problems both runs answered (same problems, same eval
+settings): resample problems with replacement, take the mean per-problem difference; the
+difference is significant when its 95% percentile interval excludes 0. Pairing matters:
+two overlapping CIs can still hide a significant paired difference.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mathdistill.pipeline.plan import Stage
+
+TEST = ("paired bootstrap over the same test problems ({n_boot} resamples); significant when the 95% "
+        "percentile CI of the per-problem difference excludes 0")
+
+
+def per_problem(eval_dir: Path, metric: str) -> dict[str, dict[str, float]]:
+    """dataset -> problem_id -> value of `metric` (greedy: 1.0/0.0 correctness)."""
+    out: dict[str, dict[str, float]] = {}
+    p = eval_dir / "per_problem.jsonl"
+    if not p.exists():
+        return out
+    from mathdistill.data.jsonl import read_jsonl
+
+    for _, row in read_jsonl(p):
+        if metric == "greedy":
+            v = row.get("greedy_correct")
+        else:
+            v = (row.get("metrics") or {}).get(metric)
+        if v is not None:
+            out.setdefault(str(row.get("dataset")), {})[str(row["problem_id"])] = float(v)
+    return out
+
+
+def paired_bootstrap(a: list[float], b: list[float], n_boot: int, seed: int = 0) -> dict[str, Any]:
+    """Mean of b - a with a 95% percentile CI and a two-sided bootstrap p-value."""
+    import numpy as np
+
+    d = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
+    if len(d) == 0:
+        return {"diff": None, "ci": None, "p_value": None, "significant": False, "n": 0}
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
+    lo, hi = np.quantile(means, [0.025, 0.975])
+    p = min(1.0, 2 * min(float((means <= 0).mean()), float((means >= 0).mean())))
+    return {"diff": float(d.mean()), "ci": [float(lo), float(hi)], "p_value": p,
+            "significant": bool(lo > 0 or hi < 0), "n": int(len(d))}
+
+
+def _headline(eval_dir: Path, metric: str) -> dict[str, dict[str, Any]]:
+    p = eval_dir / "results.json"
+    if not p.exists():
+        return {}
+    metrics = json.loads(p.read_text()).get("metrics", {})
+    return {ds: {k: (m.get(metric) or {}).get(k) for k in ("value", "ci", "n")} for ds, m in metrics.items()}
+
+
+def build_summary(evals: list[Stage], metric: str, n_boot: int, seed: int = 0) -> dict[str, Any]:
+    base = next((s for s in evals if s.label == "base"), None)
+    base_pp = per_problem(base.path, metric) if base else {}
+    models, comps = [], []
+    for s in evals:
+        head = _headline(s.path, metric)
+        if not head:
+            continue
+        models.append({"label": s.label, "stage": s.id, "round": s.round, "dir": str(s.path), "datasets": head})
+        if base is None or s is base:
+            continue
+        pp = per_problem(s.path, metric)
+        for ds, vals in pp.items():
+            common = sorted(set(vals) & set(base_pp.get(ds, {})))
+            t = paired_bootstrap([base_pp[ds][i] for i in common], [vals[i] for i in common], n_boot, seed)
+            comps.append({"label": s.label, "round": s.round, "dataset": ds,
+                          "base": (_headline(base.path, metric)).get(ds), "model": head.get(ds), **t})
+    return {"metric": metric, "test": TEST.format(n_boot=n_boot), "models": models, "comparisons": comps}
+
+
+def write_summary(doc: dict[str, Any], path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=1))
+    tmp.replace(path)
+
+
+def _pct(v: dict | None) -> str:
+    if not v or v.get("value") is None:
+        return "-"
+    ci = v.get("ci") or [None, None]
+    return f"{100 * v['value']:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci[0] is not None else \
+        f"{100 * v['value']:.1f}"
+
+
+def print_summary(doc: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"{doc['metric']} accuracy (%, 95% CI); difference vs base: paired bootstrap", show_edge=False)
+    for c in ("model", "dataset", "accuracy", "vs base (points)", "significant"):
+        t.add_column(c, justify="left" if c in ("model", "dataset") else "right")
+    comps = {(c["label"], c["dataset"]): c for c in doc["comparisons"]}
+    for m in doc["models"]:
+        for ds, v in m["datasets"].items():
+            c = comps.get((m["label"], ds))
+            diff = "-" if not c or c["diff"] is None else \
+                f"{100 * c['diff']:+.1f} [{100 * c['ci'][0]:+.1f}, {100 * c['ci'][1]:+.1f}]"
+            sig = "-" if not c or c["diff"] is None else ("yes" if c["significant"] else "no")
+            t.add_row(m["label"], ds, _pct(v), diff, sig)
+    console.print(t)
+
+
+def verdict(doc: dict[str, Any]) -> list[str]:
+    """Plain sentences: did each trained model beat the base student, and is it significant?"""
+    out = []
+    for c in doc["comparisons"]:
+        if c["diff"] is None:
+            continue
+        b, m = (c.get("base") or {}).get("value"), (c.get("model") or {}).get("value")
+        move = f"{100 * (b or 0):.1f}% -> {100 * (m or 0):.1f}% ({100 * c['diff']:+.1f} points, 95% CI " \
+               f"[{100 * c['ci'][0]:+.1f}, {100 * c['ci'][1]:+.1f}], p={c['p_value']:.3f}, {c['n']} problems)"
+        if c["significant"]:
+            word = "improved significantly" if c["diff"] > 0 else "got significantly worse"
+        elif c["diff"] > 0:
+            word = "improved, but not significantly"
+        elif c["diff"] < 0:
+            word = "did not improve (lower, not significantly)"
+        else:
+            word = "did not change"
+        out.append(f"{c['label']} vs base on {c['dataset']} ({doc['metric']}): {word}: {move}")
+    return out
