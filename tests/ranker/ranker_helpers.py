@@ -30,7 +30,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> str:
 def ranker_cfg(encoder: str, data: str, out: Path, **kw):
     from mathdistill.training.config import RankerArgs, TrainConfig
 
-    ranker = RankerArgs(val_questions=8, max_length=64, **kw.pop("ranker", {}))
+    ranker = RankerArgs(**{"val_questions": 8, "max_length": 64, **kw.pop("ranker", {})})
     base = {"method": "ranker", "model": encoder, "data": [data], "output_dir": str(out), "learning_rate": 1e-3,
             "num_train_epochs": 3, "per_device_train_batch_size": 4, "seed": 0}
     base.update(kw)

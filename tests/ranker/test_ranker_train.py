@@ -34,8 +34,7 @@ def test_toy_training_separates_and_keeps_best_epoch(trained_ranker, groups_file
 
     _, val = split_groups(read_groups([groups_file])[0], 8, 0)
     r = load_ranker(out, device="cpu")
-    cfg = ranker_cfg("x", groups_file, Path(out))
-    v = validate(r.model, r.tokenizer, val, cfg)
+    v = validate(r.model, r.tokenizer, val, 3.0, 64)
     assert v["val_loss"] == pytest.approx(s["epochs"][s["best_epoch"] - 1]["val_loss"], abs=1e-5)
 
 
@@ -75,8 +74,11 @@ def test_resume_after_interruption_matches_uninterrupted(trained_ranker, tiny_en
 
 
 def test_max_steps_limits_training(tiny_encoder, groups_file, tmp_path):
-    s = train_ranker(ranker_cfg(tiny_encoder, groups_file, tmp_path / "r", max_steps=3), progress=False)
+    cfg = ranker_cfg(tiny_encoder, groups_file, tmp_path / "r", max_steps=3, ranker={"max_length": 4096})
+    s = train_ranker(cfg, progress=False)
     assert s["steps"] == 3 and len(s["epochs"]) == 1
+    assert s["max_length"] == 128  # capped at the tiny encoder's position table
+    assert json.loads((tmp_path / "r" / "ranker.json").read_text())["max_length"] == 128
 
 
 @pytest.mark.parametrize(("text", "match"), [

@@ -43,7 +43,9 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
     if resume is not None:
         optimizer.load_state_dict(torch.load(resume / ck.OPTIM_FILE, map_location=device))
     epochs: list[dict[str, Any]] = list(state["epochs"])
-    info = {"max_length": cfg.ranker.max_length, "base_encoder": cfg.model, "encoder_resolved": encoder,
+    max_length = model.max_length(cfg.ranker.max_length)
+    summary["max_length"] = max_length
+    info = {"max_length": max_length, "base_encoder": cfg.model, "encoder_resolved": encoder,
             "gamma": cfg.ranker.gamma}
     pad = pad_id(tokenizer)
     B = cfg.per_device_train_batch_size
@@ -68,7 +70,7 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
             for s in range(steps):
                 batch = draws[s * B:(s + 1) * B] or draws[:B]
                 pairs = [(g.question, p) for g, p, _ in batch] + [(g.question, n) for g, _, n in batch]
-                enc = encode_pairs(tokenizer, pairs, cfg.ranker.max_length)
+                enc = encode_pairs(tokenizer, pairs, max_length)
                 truncated += sum(e.truncated for e in enc)
                 amp = torch.autocast("cuda", dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
                 with amp:
@@ -84,7 +86,7 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / (s + 1):.4f}")
             row = {"epoch": epoch + 1, "steps": steps, "lr": lr, "train_loss": loss_sum / steps,
-                   "truncated_inputs": truncated, **validate(model, tokenizer, val, cfg)}
+                   "truncated_inputs": truncated, **validate(model, tokenizer, val, cfg.ranker.gamma, max_length)}
             epochs.append(row)
             if bar is not None and row["val_pairwise_accuracy"] is not None:
                 bar.write(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}, "

@@ -67,6 +67,11 @@ class RankerModel(nn.Module):
     def hidden_size(self) -> int:
         return self.head.dense1.in_features
 
+    def max_length(self, wanted: int) -> int:
+        """`wanted`, capped at the encoder's absolute position table (T5's relative positions have none)."""
+        limit = getattr(self.encoder.config, "max_position_embeddings", None)
+        return min(wanted, int(limit)) if limit else wanted
+
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, rationale_mask: torch.Tensor,
                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
         kw = {"input_ids": input_ids, "attention_mask": attention_mask}

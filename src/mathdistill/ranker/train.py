@@ -39,6 +39,11 @@ def weight_decay(cfg: Any) -> float:
     return cfg.weight_decay if cfg.weight_decay else RANKER_WEIGHT_DECAY
 
 
+def same_data(old: Any, new: dict[str, str]) -> bool:
+    """Same file contents (the paths may be spelled differently, e.g. relative vs absolute)."""
+    return isinstance(old, dict) and sorted(old.values()) == sorted(new.values())
+
+
 def _optimizer(model: Any, cfg: Any) -> Any:
     import torch
 
@@ -57,16 +62,15 @@ def _schedule(n_train: int, cfg: Any) -> tuple[int, int, int]:
     return spe, total, math.ceil(total / spe)
 
 
-def validate(model: Any, tokenizer: Any, groups: list, cfg: Any) -> dict[str, float | None]:
+def validate(model: Any, tokenizer: Any, groups: list, gamma: float, max_length: int) -> dict[str, float | None]:
     """Mean over held-out questions of the share of (r+, r-) pairs ranked right, and the mean loss."""
     from mathdistill.ranker.scorer import score_pairs_with
 
     if not groups:
         return {"val_pairwise_accuracy": None, "val_loss": None}
     pairs = [(g.question, r) for g in groups for r in (*g.positives, *g.negatives)]
-    scores = score_pairs_with(model, tokenizer, pairs, cfg.ranker.max_length)
+    scores = score_pairs_with(model, tokenizer, pairs, max_length)
     accs, losses, i = [], [], 0
-    gamma = cfg.ranker.gamma
     for g in groups:
         pos = scores[i:i + len(g.positives)]
         neg = scores[i + len(g.positives):i + len(g.positives) + len(g.negatives)]
@@ -97,7 +101,7 @@ def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
     out = Path(cfg.output_dir)
     done = read_manifest(out)
     if done and done.get("status") == "complete":
-        if done.get("train_key") == key and done.get("data_fingerprint") == fp:
+        if done.get("train_key") == key and same_data(done.get("data_fingerprint"), fp):
             return {**done, "skipped": True}
         raise ConfigError(f"{out} holds a finished ranker trained with other settings or data; "
                           "use a new --output-dir")
@@ -153,7 +157,7 @@ def _resume_point(out: Path, cfg: Any, key: dict, fp: dict) -> Path | None:
         return None
     ckpt = found[-1][1]
     st = ck.read_state(ckpt)
-    if st.get("train_key") != key or st.get("data_fingerprint") != fp:
+    if st.get("train_key") != key or not same_data(st.get("data_fingerprint"), fp):
         raise ConfigError(f"{ckpt} was written with other settings or data; use a new --output-dir "
                           "or --resume-from-checkpoint none")
     return ckpt
