@@ -134,9 +134,6 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
         stages.append(Stage(cid, "curate", r, ccfg, run / cid, inputs=list(sample_dirs)))
         ph.update({sid: str(run / sid), cid: str(run / cid)})
         local = {"sample": str(run / sid), "curate": str(run / cid)}
-        evals = []
-        if r == 1 and cfg.eval_base:
-            evals.append(None)  # filled after the round's train steps: eval placeholders may name them
         for i, (name, step) in enumerate(zip(names, cfg.train, strict=True)):
             tid = f"train_{name}{sx}"
             where = f"train[{i}]"
@@ -151,16 +148,15 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
             tcfg = _build_train(_sub(d, {**ph, **local}, where), where)
             stages.append(Stage(tid, "train", r, tcfg, run / tid))
             local[f"train_{name}"] = ph[tid] = str(run / tid)
-            if name in evaluated:
-                eid = f"eval_{name}{sx}"
-                e = dataclasses.replace(_sub_dataclass(ev_base, {**ph, **local}, "eval"), model=str(run / tid),
-                                        out=str(run / eid))
-                evals.append(Stage(eid, "eval", r, e, run / eid, label=name + sx))
-        if evals and evals[0] is None:
-            e = dataclasses.replace(_sub_dataclass(ev_base, {**ph, **local}, "eval"), model=cfg.student,
-                                    out=str(run / "eval_base"))
-            evals[0] = Stage("eval_base", "eval", 0, e, run / "eval_base", label="base")
-        stages.extend(evals)
+        # Evals come after all of the round's training: their placeholders may name any step (an ASC ranker).
+        ev_round = _sub_dataclass(ev_base, {**ph, **local}, "eval")
+        if r == 1 and cfg.eval_base:
+            stages.append(Stage("eval_base", "eval", 0, dataclasses.replace(
+                ev_round, model=cfg.student, out=str(run / "eval_base")), run / "eval_base", label="base"))
+        for name in evaluated:
+            eid, tid = f"eval_{name}{sx}", f"train_{name}{sx}"
+            stages.append(Stage(eid, "eval", r, dataclasses.replace(ev_round, model=str(run / tid), out=str(run / eid)),
+                                run / eid, label=name + sx))
     if cfg.report:
         stages.append(Stage("report", "report", 0, None, run / "report.html"))
     return stages
