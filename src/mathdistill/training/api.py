@@ -99,14 +99,15 @@ def finish(trainer: Any, tok: Any, cfg: TrainConfig, model: Any, **fields: Any) 
     return doc
 
 
-def train_mle(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
+def build_mle(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
+    """Everything train_mle needs, built but not run (tests inspect the pieces)."""
     from mathdistill._optional import require
 
     transformers = require("transformers", "train")
     from mathdistill.training.collate import Collator
     from mathdistill.training.data import load_examples
-    from mathdistill.training.manifest import check_guard, prompt_block
-    from mathdistill.training.model import count_parameters, load_student, load_tokenizer, precision
+    from mathdistill.training.manifest import check_guard
+    from mathdistill.training.model import load_student, load_tokenizer, precision
     from mathdistill.training.trainer import WeightedLossTrainer, make_args, training_arguments
 
     path = student_path(cfg.model)
@@ -120,11 +121,20 @@ def train_mle(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
     trainer = WeightedLossTrainer(model=model, args=args, train_dataset=features(examples), processing_class=tok,
                                   data_collator=Collator(tok.pad_token_id, cfg.packing, cfg.method, cfg.neg_lambda))
+    return {"trainer": trainer, "model": model, "tok": tok, "stats": stats, "path": path}
+
+
+def train_mle(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
+    from mathdistill.training.manifest import prompt_block
+    from mathdistill.training.model import count_parameters
+
+    b = build_mle(cfg, progress)
+    trainer, model, stats = b["trainer"], b["model"], b["stats"]
     params = count_parameters(model)
-    _say(f"train: {cfg.method} on {path}: {stats.positives} positive / {stats.negatives} negative examples, "
+    _say(f"train: {cfg.method} on {b['path']}: {stats.positives} positive / {stats.negatives} negative examples, "
          f"{params['trainable']:,} of {params['total']:,} parameters trainable")
     result, resumed, secs = fit(trainer, cfg)
-    return finish(trainer, tok, cfg, model, base_model=cfg.model, base_model_resolved=path,
+    return finish(trainer, b["tok"], cfg, model, base_model=cfg.model, base_model_resolved=b["path"],
                   adapter=cfg.lora.r > 0, prompt=prompt_block(cfg, stats.formats[0]), data=stats.to_dict(),
                   parameters=params, resumed_from=resumed, metrics=_metrics(result, trainer, stats, secs))
 
