@@ -7,7 +7,7 @@ from typing import Literal
 
 from mathdistill.config import load_config as _load_config
 
-FORMATS = ("sft", "messages", "pairs", "kto", "ranker")
+FORMATS = ("sft", "messages", "neg_sft", "neg_messages", "pairs", "kto", "ranker")
 
 
 @dataclass

@@ -193,6 +193,9 @@ def curate(samples_dir: str | Path, out_dir: str | Path, cfg: CurateConfig, *, p
     makers = {
         "sft": ("sft.jsonl", lambda: formats.sft_rows(pos, r)),
         "messages": ("sft_messages.jsonl", lambda: formats.messages_rows(pos, r)),
+        # Negatives in the same two layouts, for LoRA-neg / MIX / NT / UL (mathdistill train --method neg ...).
+        "neg_sft": ("neg_sft.jsonl", lambda: formats.sft_rows(neg, r)),
+        "neg_messages": ("neg_messages.jsonl", lambda: formats.messages_rows(neg, r)),
         "pairs": (
             "pairs.jsonl",
             lambda: formats.pair_rows(pos_s, neg, r, cfg.pairing, cfg.max_pairs_per_problem),
