@@ -35,7 +35,7 @@ def test_rules(text, gold, answer, rule):
 
 
 def test_weak_rules_are_marked():
-    assert WEAK_RULES == {"last_math", "last_number"}
+    assert WEAK_RULES == {"statement", "last_math", "last_number"}
 
 
 def test_truncated_is_incorrect_but_keeps_pred():

@@ -1,11 +1,14 @@
 """Final-answer extraction from a model response; every rule reports its name.
 
-Order (first hit wins): last `\\boxed{}`/`\\fbox{}` ("boxed"), GSM8K `#### N` ("gsm8k"),
-"The (final) answer is ..." ("answer_is"), "Answer: ..." / "# Answer" ("answer_colon"),
-multiple-choice letter when the gold is a letter ("choice"), the last math span of the response
-("last_math"), the last number when the gold is a plain number or unknown ("last_number"), else
-"none". "last_math" and "last_number" are weak guesses (WEAK_RULES): callers that label negatives
-should treat them like a failed extraction (methods.md section 4, pitfall 2).
+Order (first hit wins), on the response up to any invented next "Question:" (prose.py): last
+`\\boxed{}`/`\\fbox{}` ("boxed"), GSM8K `#### N` ("gsm8k"), "The (final) answer is ..." ("answer_is"),
+"Answer: ..." / "# Answer" ("answer_colon"), multiple-choice letter when the gold is a letter
+("choice"), a sentence-initial Yes/No when the gold is yes/no ("yes_no"); then, unless the response
+stops mid-reasoning or on an announced computation (-> "none"), "<subject> is <value>" in the last
+sentence ("statement"), the last math span ("last_math"), the last number of the last sentence
+without asides such as ", which is 2.25 hours" ("last_number", when the gold is a plain number or
+unknown), else "none". "statement", "last_math" and "last_number" are weak guesses (WEAK_RULES):
+callers that label negatives should treat them like a failed extraction (methods.md 4, pitfall 2).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import re
 from dataclasses import dataclass
 
 from mathdistill.grading.boxed import boxed_spans, last_boxed
-from mathdistill.grading.normalize import strip_math_delims, unbox_letter
+from mathdistill.grading.normalize import BOOL_WORDS, strip_math_delims, unbox_letter
+from mathdistill.grading.prose import cut_continuation, last_number_text, no_final_answer, statement, yes_no
 
-WEAK_RULES = frozenset({"last_math", "last_number"})
+WEAK_RULES = frozenset({"statement", "last_math", "last_number"})
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ _ANS_IS_RE = re.compile(
     re.IGNORECASE)
 _ANS_COLON_RE = re.compile(r"(?:^|\n|\*\*|\b)(?:final\s+answer|answer)\s*(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*", re.IGNORECASE)
 _PRM_RE = re.compile(r"^#\s*Answer\s*$\n+", re.IGNORECASE | re.MULTILINE)
-_NUM_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
+_NUM_RE = re.compile(r"-?\d+ \d+/\d+(?![\d/])|-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
 _LETTER_RE = re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*[:：]?\s*\(?\**([A-J])\b\)?", re.IGNORECASE)
 _PAREN_LETTER_RE = re.compile(r"\(([A-J])\)")
 _PLAIN_NUM_RE = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
@@ -143,6 +147,8 @@ def extract_answer(text: str, gold: str | None = None) -> Extraction:
     """Extract the final answer of `text`; `gold` (optional) enables letter / last-number rules."""
     if not text:
         return Extraction(None, "none")
+    if "\n" in text:
+        text = cut_continuation(text)
     letter_mode = _is_letter_gold(gold)
     box = _final_boxes(text)
     if box:
@@ -154,6 +160,8 @@ def extract_answer(text: str, gold: str | None = None) -> Extraction:
         pass
     if m:
         a = _clean(m.group(1))
+        if a and len(a.split()) >= 3 and (nums := _NUM_RE.findall(a.rsplit("?", 1)[-1])):
+            a = nums[-1]  # `#### How many clips did she sell? She sold 72 clips.`
         if a:
             return Extraction(a, "gsm8k")
     a = _after_last(_ANS_IS_RE, text)
@@ -176,10 +184,17 @@ def extract_answer(text: str, gold: str | None = None) -> Extraction:
         if lt:
             return Extraction(lt, "choice")
         return Extraction(None, "none")
+    if gold is not None and BOOL_WORDS.get(strip_math_delims(gold).strip().lower().removeprefix("\\text{")
+                                            .rstrip("}").strip()) and (yn := yes_no(text)):
+        return Extraction(yn, "yes_no")
+    if no_final_answer(text):
+        return Extraction(None, "none")
+    if (a := statement(text)) is not None:
+        return Extraction(a, "statement")
     if (a := _last_math(text)) is not None:
         return Extraction(a, "last_math")
     if gold is None or _PLAIN_NUM_RE.match(gold):
-        nums = _NUM_RE.findall(text)
+        nums = _NUM_RE.findall(last_number_text(text))
         if nums:
-            return Extraction(nums[-1].replace(" ", "").rstrip("."), "last_number")
+            return Extraction(re.sub(r"\s*/\s*", "/", nums[-1]).rstrip("."), "last_number")
     return Extraction(None, "none")

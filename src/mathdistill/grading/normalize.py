@@ -18,7 +18,8 @@ _UNICODE = {
     "\u2264": r"\le ", "\u2265": r"\ge ", "\u2260": r"\ne ", "\u222a": r"\cup ", "\u2229": r"\cap ",
     "\u2208": r"\in ", "\u00bd": "1/2", "\u00bc": "1/4", "\u00be": "3/4", "\u2153": "1/3", "\u2154": "2/3",
     "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "", "\u2032": "'", "\u2019": "'",
-    "\uff0c": ",", "\u3002": ".", "\u00b2": "^2", "\u00b3": "^3",
+    "\uff0c": ",", "\u3002": ".", "\u00b2": "^2", "\u00b3": "^3", "\u2026": "...", "\u27e8": "\\langle ",
+    "\u27e9": "\\rangle ", "\u211d": "\\mathbb{R}", "\u20ac": " ", "\u00a3": " ", "\u00a5": " ", "\u20b9": " ",
 }
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 
@@ -49,6 +50,11 @@ _FRAC_BARE_RE = re.compile(r"\\frac(\\[a-zA-Z]+|[0-9a-zA-Z])(\\[a-zA-Z]+|[0-9a-z
 # `2\pi\text{ m}`, `3\text{ km/hr}`, `9\text{ o'clock}`: words in \text{} after a value are units
 _TEXT_UNIT_RE = re.compile(r"^(.*?(?:[\d})]|\\pi))\s*\\(?:text|mbox|mathrm|textrm)\{\s*[a-zA-Z][a-zA-Z/'.\s]*\}"
                            r"(?:\s*\^\s*\{?[23]\}?)?\s*\.?$")
+# `60\mathrm{~km} / \mathrm{h}`, `12\mathrm{~cm}^2`: a chain of unit words in \mathrm{} after a value
+_UNIT_CMD_TAIL_RE = re.compile(r"(?<=[\d})])(?:\s*(?:/|\\cdot)?\s*\\(?:mathrm|text|textrm|mbox)\{\s*[a-zA-Z][a-zA-Z/.\s]*\}"
+                               r"(?:\s*\^\s*\{?[23]\}?)?)+\s*\.?$")
+_REALS_RE = re.compile(r"^(?:\\mathbb\s*\{?R\}?|\\R|(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+numbers)$", re.IGNORECASE)
+_ANSWER_PREFIX_RE = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*(?=\S)", re.IGNORECASE)
 _SPACE_RE = re.compile(r"(\\[a-zA-Z]+)? +(?=([a-zA-Z])?)")
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -82,7 +88,7 @@ def _unwrap_text(s: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def normalize(s: str) -> str:
     """Canonical string form used for the fast equality path (see module doc)."""
-    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s)
+    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s).replace("~", " ")
     s = strip_math_delims(s)
     if s.startswith(("\\boxed", "\\fbox")):
         from mathdistill.grading.boxed import last_boxed
@@ -101,7 +107,14 @@ def normalize(s: str) -> str:
     s = re.sub(r"^\[\d*(?:pt|em|ex|mm)\]", "", s)
     s = re.sub(r"\\text\s+([A-Za-z])\b", r"\1", s)
     s = _TEXT_UNIT_RE.sub(r"\1", s)
+    s = _UNIT_CMD_TAIL_RE.sub("", s)
+    s = s.replace("\\langle", "(").replace("\\rangle", ")")  # vectors: `\langle 1,2\rangle` is the tuple
     s = _unwrap_text(s)
+    s = _ANSWER_PREFIX_RE.sub("", s.strip())  # `\boxed{\text{The answer is } 9}`
+    s = re.sub(r"(\d)\s*(?:\.\.\.|\\(?:c|l)?dots)\s*$", r"\1\\ldots", s)  # an ellipsis marks truncated digits
+    s = re.sub(r"(\d)\s*(?:percent|per\s*cent)\b\.?$", r"\1%", s, flags=re.IGNORECASE)
+    if _REALS_RE.match(s.strip()):
+        s = "(-\\infty,\\infty)"
     s = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree|\\circ\b", " ", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = s.rstrip(".;").strip()
@@ -113,6 +126,7 @@ def normalize(s: str) -> str:
     for _ in range(2):
         s = _UNIT_TAIL_RE.sub("", s).strip()
     s = _LETTER_UNIT_RE.sub(r"\1", s)
+    s = re.sub(r"^(-?\d+)\s+(\d+)\s*/\s*(\d+)$", r"\1\\frac{\2}{\3}", s)  # again, once units are gone
     s = re.sub(r"^(?:about|approximately|approx\.?|roughly|\\approx)\s*", "", s, flags=re.IGNORECASE)
     m = _LHS_RE.match(s)
     if m and ":" in m.group(0):

@@ -1,9 +1,10 @@
 """Fast numeric parse of a normalised answer: ints, decimals, fractions, mixed numbers, percents,
 scientific notation, simple `\\sqrt`/`\\pi` multiples. No sympy.
 
-Percent convention: a literal `%` is a unit meaning x/100, and the bare number is also accepted
-(MATH writes "what percent" golds as either `50` or `50\\%`). So `50%` == `50` and `50%` == `0.5`,
-but two bare numbers are never rescaled (`50` != `0.5`), which avoids DART's false positives.
+Percent conventions (`percent=`, docs/grading.md): "either" (default) reads a literal `%` as x/100
+and also accepts the bare number (MATH writes "what percent" golds as either `50` or `50\\%`), so
+`50%` == `50` and `50%` == `0.5`; "number" reads `50%` as 50 only; "fraction" as 0.5 only. Two bare
+numbers are never rescaled (`50` != `0.5`), which avoids DART's false positives.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 import re
 from fractions import Fraction
 from functools import lru_cache
+
+from mathdistill.grading.decimals import parse_repeating
 
 Num = Fraction | float | complex
 
@@ -40,6 +43,8 @@ def parse_number(s: str) -> Num | None:
         return None
     if _RE_DEC.match(s):
         return Fraction(s)
+    if "\\overline" in s or "\\dot" in s:
+        return parse_repeating(s)
     m = _RE_FRAC.match(s) or _RE_SLASH.match(s)
     if m:
         den = _frac(m.group(3))
@@ -76,15 +81,20 @@ def parse_number(s: str) -> Num | None:
     return None
 
 
-def number_values(s: str) -> list[Num] | None:
-    """Candidate values of `s`: [v] for a number, [v, v/100] for `v%`, None if not numeric."""
+PERCENT_MODES = ("either", "number", "fraction")
+
+
+def number_values(s: str, percent: str = "either") -> list[Num] | None:
+    """Candidate values of `s`: [v] for a number; for `v%` [v, v/100] ("either"), [v] ("number") or
+    [v/100] ("fraction"); None if not numeric."""
     pct = s.endswith("%")
     core = s[:-1] if pct else s
     v = parse_number(core)
     if v is None:
         return None
     if pct:
-        return [v, v / 100] if isinstance(v, Fraction) else [v, v / 100.0]
+        frac = v / 100 if isinstance(v, Fraction) else v / 100.0
+        return {"either": [v, frac], "number": [v], "fraction": [frac]}[percent]
     return [v]
 
 

@@ -58,6 +58,8 @@ def _balanced(inner: str) -> bool:
     return depth == 0
 
 
+_REV_INEQ_RE = re.compile(r"^(.+?)(<|\\le|>|\\ge)\s*([a-zA-Z])$")
+_FLIP = {"<": ">", ">": "<", "\\le": "\\ge", "\\ge": "\\le"}
 _INEQ_RE = re.compile(r"^(?:(.+?)(<|\\le)|)\s*([a-zA-Z])\s*(<|\\le|>|\\ge)(.+)$")
 
 
@@ -65,7 +67,10 @@ def _inequality(s: str) -> Struct | None:
     """x<3 -> (-inf,3); 1<x\\le2 -> (1,2]; x\\ge5 -> [5,inf)."""
     m = _INEQ_RE.match(s)
     if not m:
-        return None
+        r = _REV_INEQ_RE.match(s)  # `3 < x` is `x > 3`
+        if r is None or re.search(r"<|>|\\le|\\ge", r.group(1)):
+            return None
+        return _inequality(f"{r.group(3)}{_FLIP[r.group(2)]}{r.group(1)}")
     lo, lop, _var, op, hi = m.groups()
     if re.search(r"<|>|\\le|\\ge", hi):
         return None

@@ -1,0 +1,150 @@
+"""Answers stated in prose, and responses that state none (the fallback rules of extract.py).
+
+- `cut_continuation`: a model that answers and then writes the next "Question:" (GSM8K few-shot
+  run-on) is graded on its first answer, not on the invented question's.
+- `no_final_answer`: a response cut mid-sentence ("... = 48. Then we need to"), ending on an operator,
+  or ending on a plan ("Let's compute $x$.", "we need to evaluate $...$" with no result) gives no
+  answer, so a number or expression met mid-reasoning is never taken for one.
+- `yes_no`: a sentence that opens with Yes/No ("No, because ...") when the gold is yes/no.
+- `statement`: "<subject> is/are/will be <value>" in the last sentence, skipping justification
+  clauses (", since ...", ", because ...") and conversions (", which is 2.25 hours", "(150 minutes)").
+- `last_number_text`: the sentence the last-number rule reads, with those asides removed.
+Math spans are masked first, so their `.`, `,` and `=` never split sentences or clauses.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MATH_RE = re.compile(r"\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\[.+?\\\]|\\\(.+?\\\)", re.DOTALL)
+_SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_CONT_RE = re.compile(r"\n\s*(?:Question|Problem|Q)\s*\d*\s*[:：.]", re.IGNORECASE)
+_MARKER_RE = re.compile(r"####|\\boxed|answer\s+is|answer\s*:", re.IGNORECASE)
+_ACTS = r"(?:find|compute|calculate|evaluate|determine|simplify|solve|add|subtract|multiply|divide|count|check|use|apply" \
+        r"|substitute|consider|look|start|begin|work|figure|expand|factor|plug|write)"
+_PLAN_RE = re.compile(r"\b(?:need|needs|have|has|want|wants|going|got)\s+to\b|\blet'?s\b|\blet\s+us\b|\bmust\s+"
+                      + _ACTS + r"|\b(?:will|should|can)\s+(?:now\s+|first\s+|then\s+|next\s+)?" + _ACTS
+                      + r"\b|^(?:next|now|first|then)\b,?\s+(?:we|I)\s+" + _ACTS + r"\b", re.IGNORECASE)
+_OPEN_END_RE = re.compile(r"(?:[=+\-*/,:(]|\\times|\\cdot|\\div)\s*$")
+_ASIDE_RE = re.compile(r"^\s*(?:since|because|as|which|where|for|i\.e\.|e\.g\.|that\s+is|or|so\s+that|given"
+                       r"|assuming|otherwise)\b", re.IGNORECASE)
+_PAREN_ASIDE_RE = re.compile(r"\s*\((?:or\s+|i\.e\.,?\s+|about\s+|that\s+is,?\s+)?[-\d.,/]+\s*[a-zA-Z%][^()]*\)")
+_COPULA_RE = re.compile(r"\b(?:is|are|was|were|will\s+be|would\s+be|must\s+be|equals?|costs?|measures?|needs?|has"
+                        r"|have|had|gets?|got|takes?|took|makes?|made|pays?|paid|earns?|earned|spends?|spent)\s+"
+                        r"(?:equal\s+to\s+|exactly\s+|then\s+|therefore\s+)?", re.IGNORECASE)
+_LEAD_RE = re.compile(r"^(?:(?:on|at|in|a|an|the|about|approximately|roughly)\s+)+", re.IGNORECASE)
+_NUM_PHRASE_RE = re.compile(r"^[-+]?(?:[$€£¥₹]|\\\$)?\s*\d[\d,]*(?:\.\d+)?(?:\s+\d+/\d+|/\d+)?\s*(?:%|°|\\%)?"
+                            r"(?:\s+[a-zA-Z]+){0,3}$")
+_ROOT_RE = re.compile(r"^(?:\d*\s*(?:√|\\sqrt)\s*\{?\d+\}?)(?:\s+[a-zA-Z]+){0,2}$")
+_WORD_RE = re.compile(r"^[A-Za-z][a-z]{2,}$")
+_STOP = frozenset({"not", "also", "then", "that", "this", "the", "these", "those", "there", "here", "done", "now",
+                   "true", "false", "equal", "given", "possible", "impossible", "because", "since", "correct"})
+_MATHS_ONLY_RE = re.compile(r"^\x01\d+\x02(?:\s*(?:,|and|or|,\s*and)\s*\x01\d+\x02)*$")
+_YES_NO_RE = re.compile(r"^[\s*\"'(]*(yes|no)\b(?:\s*[,.!:;\-—]|\s*$)", re.IGNORECASE)
+
+
+def _mask(text: str) -> tuple[str, list[str]]:
+    spans: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        spans.append(m.group(0))
+        return f"\x01{len(spans) - 1}\x02"
+
+    return _MATH_RE.sub(keep, text.replace("\\$", "\x03")), spans
+
+
+def _unmask(s: str, spans: list[str]) -> str:
+    return re.sub(r"\x01(\d+)\x02", lambda m: spans[int(m.group(1))], s).replace("\x03", "\\$")
+
+
+def _sentences(masked: str) -> list[str]:
+    return [s.strip() for s in _SENT_SPLIT_RE.split(masked) if s.strip()]
+
+
+def cut_continuation(text: str) -> str:
+    """Text up to a new "Question:" written after the response's first final-answer marker."""
+    m = _MARKER_RE.search(text)
+    if m is None:
+        return text
+    c = _CONT_RE.search(text, m.end())
+    return text[: c.start()] if c else text
+
+
+def no_final_answer(text: str) -> bool:
+    """True for a response that stops mid-reasoning or ends on a plan it has not carried out."""
+    masked, _ = _mask(text[-1500:])
+    sents = _sentences(masked)
+    if not sents:
+        return False
+    last = sents[-1]
+    if _OPEN_END_RE.search(last):
+        return True
+    has_result = "=" in _unmask(last, _) or "\\approx" in last
+    if _PLAN_RE.search(last) and not has_result:
+        return True
+    if last[-1] not in ".!?\x02" and not re.search(r"[\d\x01]", re.split(r"[,;:](?=\s|$)", last)[-1]):
+        return True  # cut off: the unfinished last clause holds no value
+    return False
+
+
+def yes_no(text: str) -> str | None:
+    """The last sentence-initial Yes / No ("No, because ...", "Yes. Since ...")."""
+    masked, _ = _mask(text[-2000:])
+    for s in reversed(_sentences(masked)):
+        m = _YES_NO_RE.match(s)
+        if m:
+            return m.group(1).capitalize()
+    return None
+
+
+def _main_clauses(sentence: str) -> list[str]:
+    """Clauses of a masked sentence without justifications, conversions and parentheticals."""
+    s = _PAREN_ASIDE_RE.sub("", sentence)
+    out = []
+    for c in re.split(r"[,;](?=\s|$)", s):
+        if _ASIDE_RE.match(c):
+            break  # everything after "since ..." / ", which is ..." explains or converts
+        out.append(c)
+    return out
+
+
+def statement(text: str) -> str | None:
+    """Value of "<subject> is <value>" in the last sentence, or None."""
+    masked, spans = _mask(text[-1500:])
+    sents = _sentences(masked)
+    if not sents:
+        return None
+    clauses = _main_clauses(sents[-1].rstrip(".!"))
+    for clause in clauses[-1:]:  # only the last main clause states the result
+        cop = None
+        for cop in _COPULA_RE.finditer(clause):
+            pass
+        if cop is None:
+            return None
+        value = _LEAD_RE.sub("", clause[cop.end():].strip()).strip()
+        if not value or value.split()[0].lower() in ("not", "no", "never"):
+            return None
+        if _MATHS_ONLY_RE.match(value):
+            parts = [_unmask(x, spans) for x in re.findall(r"\x01\d+\x02", value)]
+            if len(parts) == 1:
+                from mathdistill.grading.normalize import strip_math_delims
+                from mathdistill.grading.structures import split_top
+
+                side = split_top(strip_math_delims(parts[0]), "=")[-1].strip()
+                return side or None
+            return ", ".join(parts)
+        raw = _unmask(value, spans)
+        if _NUM_PHRASE_RE.match(raw) or _ROOT_RE.match(raw) or (_WORD_RE.match(raw) and raw.lower() not in _STOP):
+            return raw
+        return None
+    return None
+
+
+def last_number_text(text: str) -> str:
+    """The last sentence holding a digit, without trailing asides (or the whole text if none)."""
+    masked, spans = _mask(text[-1500:])
+    for s in reversed(_sentences(masked)):
+        if re.search(r"\d", _unmask(s, spans)):
+            main = _unmask(",".join(_main_clauses(s)), spans)
+            return main if re.search(r"\d", main) else _unmask(s, spans)
+    return text
