@@ -25,6 +25,11 @@ def prepare_model(name: str, backend: str) -> str:
     if backend in NO_LOCAL_MODEL:
         return name
     path = resolve_model(name)
+    if (Path(path) / "nat_config.json").exists():
+        if backend != "hf":
+            raise MathdistillError(f"{name} is a NAT model (dual LoRA + integration unit), which only the hf "
+                                   "backend runs: use --backend hf (or distill it with --method nce first)")
+        return path
     if Path(path).is_dir() and is_peft_adapter(path):
         return str(merged_adapter(Path(path)))
     return path

@@ -39,7 +39,14 @@ class HFBackend:
         if self._tok.pad_token is None:
             self._tok.pad_token = self._tok.eos_token
         torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
-        self._model = transformers.AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype)
+        from pathlib import Path
+
+        if (Path(model) / "nat_config.json").exists():  # NAT: base + both adapters + integration unit
+            from mathdistill.training.nat import load_nat
+
+            self._model = load_nat(model, None if torch_dtype == "auto" else torch_dtype)
+        else:
+            self._model = transformers.AutoModelForCausalLM.from_pretrained(model, dtype=torch_dtype)
         self._model.to(self.device).eval()
         eos = self._model.generation_config.eos_token_id
         eos = eos if isinstance(eos, list) else [eos] if eos is not None else []

@@ -1,0 +1,85 @@
+"""`--method nat`: train the positive LoRA + integration unit on positives, negative LoRA frozen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mathdistill.training.config import TrainConfig
+from mathdistill.training.trainer import WeightedLossTrainer
+
+
+class NATTrainer(WeightedLossTrainer):
+    """Checkpoints hold only the NAT tensors (both adapters + unit), not the frozen base."""
+
+    nat_config: dict[str, Any] = {}
+
+    def _save(self, output_dir: str | None = None, state_dict: Any = None) -> None:
+        from mathdistill.training.nat import save_nat
+
+        save_nat(self.model, output_dir or self.args.output_dir, self.nat_config)
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
+        from mathdistill.training.nat import load_nat_weights
+
+        load_nat_weights(self.model, resume_from_checkpoint)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        from mathdistill.training.nat import mean_alpha_neg
+
+        a = mean_alpha_neg(self.model)
+        if a is not None and "loss" in logs:
+            logs["alpha_neg"] = round(a, 5)  # mean over wrapped layers of the last batch
+        super().log(logs, start_time)
+
+
+def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
+    from mathdistill._optional import require
+
+    transformers = require("transformers", "train")
+    from mathdistill.errors import MathdistillError
+    from mathdistill.training.api import features, finish, fit, student_path, _report_data, _metrics
+    from mathdistill.training.collate import Collator
+    from mathdistill.training.data import load_examples
+    from mathdistill.training.manifest import check_guard, prompt_block
+    from mathdistill.training.model import count_parameters, load_tokenizer, precision
+    from mathdistill.training.nat import adapter_settings, build_nat, load_negative_adapter
+    from mathdistill.training.trainer import make_args, training_arguments
+
+    neg_dir = Path(cfg.nat.negative_adapter or "")
+    if not (neg_dir / "adapter_config.json").exists():
+        raise MathdistillError(f"--negative-adapter {neg_dir}: not a LoRA adapter folder (train it with "
+                               "--method neg)")
+    neg = adapter_settings(neg_dir)
+    path = student_path(cfg.model)
+    tok = load_tokenizer(path)
+    examples, stats, _ = load_examples(cfg, tok)
+    _report_data(stats, cfg)
+    check_guard(cfg, stats.fingerprint)
+    config = {"base_model": cfg.model, "target_modules": neg["target_modules"], "r": neg["r"],
+              "lora_alpha": neg["lora_alpha"], "lora_dropout": cfg.lora.lora_dropout,
+              "bottleneck": cfg.nat.bottleneck, "beta": cfg.nat.beta, "temperature": cfg.nat.temperature,
+              "negative_adapter": str(neg_dir.resolve())}
+    transformers.set_seed(cfg.seed)
+    dtype, bf16 = precision(cfg)
+    model = build_nat(path, config, dtype)
+    n = load_negative_adapter(model, neg_dir)
+    if cfg.gradient_checkpointing:
+        model.config.use_cache = False
+        model.enable_input_require_grads()
+    args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
+    NATTrainer.nat_config = config
+    trainer = NATTrainer(model=model, args=args, train_dataset=features(examples), processing_class=tok,
+                         data_collator=Collator(tok.pad_token_id, cfg.packing, "sft", cfg.neg_lambda))
+    params = count_parameters(model)
+    from rich.console import Console
+
+    Console(stderr=True).print(f"train: nat on {path}: {n} wrapped layers ({', '.join(config['target_modules'])}), "
+                               f"{params['trainable']:,} trainable parameters of {params['total']:,}",
+                               highlight=False)
+    result, resumed, secs = fit(trainer, cfg)
+    alphas = [h["alpha_neg"] for h in trainer.state.log_history if "alpha_neg" in h]
+    return finish(trainer, tok, cfg, model, base_model=cfg.model, base_model_resolved=path, adapter=False, nat=config,
+                  prompt=prompt_block(cfg, stats.formats[0]), data=stats.to_dict(), parameters=params,
+                  resumed_from=resumed, alpha_neg_last=alphas[-1] if alphas else None,
+                  metrics=_metrics(result, trainer, stats, secs))
