@@ -45,3 +45,18 @@ def test_grade_cli_missing_field(tmp_path):
     assert f"error: {src}:2: field 'answer': missing" in res.stderr
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_grade_cli_records_grader_and_percent(tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(src, [{"response": "\\boxed{0.5}", "answer": "50\\%"}, {"response": "\\boxed{50}", "answer": "50\\%"}])
+    res = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--workers", "1", "--percent", "fraction"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["correct"] for r in rows] == [True, False]
+    assert {r["grader"] for r in rows} == {"mathdistill-grader/1.3+percent=fraction"}
+    meta = json.loads((tmp_path / "out.jsonl.meta.json").read_text())
+    assert meta["percent"] == "fraction" and meta["grader"].endswith("+percent=fraction")
+    bad = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--percent", "ratio"])
+    assert bad.exit_code == 1
+    assert CliRunner().invoke(app, ["grade", str(src)]).exit_code == 1  # -o is needed without --regrade

@@ -2,13 +2,16 @@
 
 `extract_answer` -> `Extraction(answer, rule)`, `is_equivalent(pred, gold)`, `grade(...)` -> `Grade`,
 `grade_many(items, workers=, timeout_s=)` (process pool, per-item wall-clock timeout) and
-`GRADER_VERSION` (record it with every result). sympy is imported only when needed.
+`GRADER_VERSION` / `grader_id(percent)` (record it with every result), `regrade_run(run_dir)` (regrade a
+sampling run in place, no resampling). Policies: docs/grading.md. sympy is imported only when needed.
 """
 
 from mathdistill.grading.compare import is_equivalent
 from mathdistill.grading.extract import Extraction, extract_answer
-from mathdistill.grading.grader import GRADER_VERSION, Grade, grade
+from mathdistill.grading.grader import DEFAULT_PERCENT, GRADER_VERSION, Grade, grade, grader_id
+from mathdistill.grading.numeric import PERCENT_MODES
 from mathdistill.grading.pool import GradingPool, grade_many
+from mathdistill.grading.regrade import regrade_run
 
-__all__ = ["GRADER_VERSION", "Extraction", "Grade", "GradingPool", "extract_answer", "grade", "grade_many",
-           "is_equivalent"]
+__all__ = ["DEFAULT_PERCENT", "GRADER_VERSION", "PERCENT_MODES", "Extraction", "Grade", "GradingPool",
+           "extract_answer", "grade", "grade_many", "grader_id", "is_equivalent", "regrade_run"]

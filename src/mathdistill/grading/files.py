@@ -1,4 +1,8 @@
-"""Grade a JSONL file line by line (streaming, atomic output) - the engine of `mathdistill grade`."""
+"""Grade a JSONL file line by line (streaming, atomic output) - the engine of `mathdistill grade`.
+
+Every output line carries `grader` (the grader id, percent convention included) so a file mixed from
+several runs still says which grader judged each line; OUT.meta.json repeats it with the settings.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from mathdistill.errors import DataError
-from mathdistill.grading.grader import GRADER_VERSION
+from mathdistill.grading.grader import DEFAULT_PERCENT, grader_id
 from mathdistill.grading.pool import GradingPool, grade_many
 
 _BATCH = 2048
@@ -26,8 +30,8 @@ def _count_lines(path: Path) -> int | None:
 
 def grade_file(in_path: str, out_path: str, *, response_field: str = "response", answer_field: str = "answer",
                finish_field: str = "finish_reason", workers: int = 2, timeout_s: float = 5.0,
-               write_meta: bool = True, progress: bool = True) -> dict:
-    """Write `out_path` = input lines + pred/correct/rule/error; return summary counts."""
+               write_meta: bool = True, progress: bool = True, percent: str = DEFAULT_PERCENT) -> dict:
+    """Write `out_path` = input lines + pred/correct/rule/error/grader; return summary counts."""
     from tqdm import tqdm
 
     from mathdistill.data.jsonl import dumps, read_jsonl
@@ -36,9 +40,10 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
+    gid = grader_id(percent)
     stats: Counter = Counter()
     # the pool picks its start method now, before tqdm's monitor thread exists (fork stays usable)
-    pool = GradingPool(workers, timeout_s) if workers > 1 else None
+    pool = GradingPool(workers, timeout_s, percent=percent) if workers > 1 else None
     total = _count_lines(src) if progress else None
     bar = tqdm(total=total, unit="item", desc="grading", disable=not progress, dynamic_ncols=True)
     try:
@@ -47,9 +52,10 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
 
             def flush() -> None:
                 items = [(r[response_field], str(r[answer_field]), r.get(finish_field)) for r in batch]
-                grades = pool.map(items, chunksize=32) if pool else grade_many(items, workers=1, timeout_s=timeout_s)
+                grades = pool.map(items, chunksize=32) if pool else grade_many(items, workers=1, timeout_s=timeout_s,
+                                                                                  percent=percent)
                 for row, g in zip(batch, grades):
-                    row.update(pred=g.pred, correct=g.correct, rule=g.rule, error=g.error)
+                    row.update(pred=g.pred, correct=g.correct, rule=g.rule, error=g.error, grader=gid)
                     f.write(dumps(row) + "\n")
                     stats["n"] += 1
                     stats["correct"] += g.correct
@@ -82,12 +88,12 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     summary = {
         "n": n, "correct": stats["correct"], "accuracy": stats["correct"] / n if n else 0.0,
         "extract_failed": stats["extract_failed"], "extract_failed_rate": stats["extract_failed"] / n if n else 0.0,
-        "truncated": stats["truncated"], "timeout": stats["timeout"], "grader_version": GRADER_VERSION,
+        "truncated": stats["truncated"], "timeout": stats["timeout"], "grader_version": gid, "percent": percent,
     }
     if write_meta:
         from mathdistill.runinfo import run_metadata
 
-        meta = run_metadata(grader=GRADER_VERSION, extra={
+        meta = run_metadata(grader=gid, extra={"percent": percent,
             "input": str(src), "fields": {"response": response_field, "answer": answer_field,
                                          "finish_reason": finish_field},
             "workers": workers, "timeout_s": timeout_s, "summary": summary})

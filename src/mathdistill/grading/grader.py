@@ -8,9 +8,21 @@ from mathdistill.grading.boxed import last_boxed
 from mathdistill.grading.compare import is_equivalent
 from mathdistill.grading.extract import extract_answer
 from mathdistill.grading.normalize import unbox_letter
+from mathdistill.grading.numeric import PERCENT_MODES
 
-# Bump on any change that can flip a verdict; it is recorded in every results file.
-GRADER_VERSION = "mathdistill-grader/1.2"
+# Bump on any change that can flip a verdict; it is recorded in every results file (`grader_id`).
+# 1.3: decimal tolerance and repeating decimals, 12/24-hour times, prose / unfinished responses,
+#      GSM8K run-ons and conversion asides, \mathbb{R}, \langle\rangle, `3 < x`, \mathrm units, percent flag.
+GRADER_VERSION = "mathdistill-grader/1.3"
+DEFAULT_PERCENT = "either"
+
+
+def grader_id(percent: str = DEFAULT_PERCENT) -> str:
+    """The version string to record: GRADER_VERSION, plus the percent convention when not the default,
+    so results graded under different conventions never look alike."""
+    if percent not in PERCENT_MODES:
+        raise ValueError(f"percent must be one of {PERCENT_MODES}, got {percent!r}")
+    return GRADER_VERSION if percent == DEFAULT_PERCENT else f"{GRADER_VERSION}+percent={percent}"
 
 TRUNCATED_REASONS = frozenset({"length", "abort"})
 
@@ -31,16 +43,22 @@ class Grade:
 
 
 def gold_answer(gold: str) -> str:
-    """A gold that is a whole reference solution is reduced to its last \\boxed{}."""
+    """A gold that is a whole reference solution is reduced to its last \\boxed{} (MATH) or to the text
+    after its last `####` (GSM8K)."""
     if "\\boxed" in gold or "\\fbox" in gold:
         b = last_boxed(gold)
         if b is not None:
             return b
+    if "####" in gold:
+        tail = gold.rsplit("####", 1)[1].strip()
+        if tail:
+            return tail
     return gold
 
 
-def grade(response: str, gold: str, *, finish_reason: str | None = None) -> Grade:
-    """Grade one response against a gold final answer (truncated responses are never correct)."""
+def grade(response: str, gold: str, *, finish_reason: str | None = None, percent: str = DEFAULT_PERCENT) -> Grade:
+    """Grade one response against a gold final answer (truncated responses are never correct);
+    `percent` is the convention for a literal `%` (see `is_equivalent`)."""
     gold = gold_answer(str(gold))
     ex = extract_answer(response or "", gold)
     if finish_reason in TRUNCATED_REASONS:
@@ -53,7 +71,7 @@ def grade(response: str, gold: str, *, finish_reason: str | None = None) -> Grad
         if pl is not None:
             return Grade(gl == pl, ex.answer, ex.rule, None)
     try:
-        ok = is_equivalent(ex.answer, gold)
+        ok = is_equivalent(ex.answer, gold, percent=percent)
     except RecursionError:
         return Grade(False, ex.answer, ex.rule, "exception: RecursionError")
     return Grade(bool(ok), ex.answer, ex.rule, None)

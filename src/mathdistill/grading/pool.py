@@ -18,11 +18,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from functools import partial
 from multiprocessing.connection import wait
 from typing import Self
 
 from mathdistill.grading.extract import extract_answer
-from mathdistill.grading.grader import Grade, gold_answer, grade
+from mathdistill.grading.grader import DEFAULT_PERCENT, Grade, gold_answer, grade, grader_id
 
 Item = tuple | dict
 
@@ -146,8 +147,9 @@ class GradingPool:
     sent to workers); the benchmark runs other graders under the same timeout this way.
     """
 
-    def __init__(self, workers: int = 2, timeout_s: float = 5.0, grace_s: float | None = None, fn=None):
-        self.fn = fn
+    def __init__(self, workers: int = 2, timeout_s: float = 5.0, grace_s: float | None = None, fn=None,
+                 percent: str = DEFAULT_PERCENT):
+        self.fn = _with_percent(fn, percent)
         self.workers = max(1, int(workers))
         self.timeout_s = float(timeout_s)
         self.grace_s = grace_s if grace_s is not None else max(1.0, 0.5 * self.timeout_s)
@@ -225,8 +227,20 @@ class GradingPool:
         return list(self.imap(items, chunksize))
 
 
-def grade_many(items: Iterable[Item], *, workers: int = 1, timeout_s: float = 5.0, fn=None) -> list[Grade]:
+def _with_percent(fn, percent: str):
+    """`grade` under a non-default percent convention (a partial pickles, so spawned workers get it)."""
+    if percent == DEFAULT_PERCENT:
+        return fn
+    if fn is not None:
+        raise ValueError("percent= applies to the built-in grade(); pass it inside your own fn instead")
+    grader_id(percent)  # validates
+    return partial(grade, percent=percent)
+
+
+def grade_many(items: Iterable[Item], *, workers: int = 1, timeout_s: float = 5.0, fn=None,
+               percent: str = DEFAULT_PERCENT) -> list[Grade]:
     """Grade (response, gold[, finish_reason]) tuples or dicts (response/answer/finish_reason)."""
+    fn = _with_percent(fn, percent)
     items = list(items)
     if not items:
         return []
