@@ -46,7 +46,7 @@ def fake_train(monkeypatch):
         (out / "mathdistill_train.json").write_text(json.dumps({"status": "complete", "method": cfg.method}))
         return {"status": "complete"}
 
-    import mathdistill.training as training
+    from mathdistill import training
 
     monkeypatch.setattr(training, "run_training", run_training)
     return calls
@@ -100,9 +100,8 @@ def test_stages_subset_then_rest(tmp_path, fake_train):
 
 
 def test_dry_run_prints_plan_and_creates_nothing(tmp_path, fake_train):
-    from typer.testing import CliRunner
-
     import yaml
+    from typer.testing import CliRunner
 
     from mathdistill.cli.main import app
 
@@ -160,9 +159,9 @@ def test_rounds_sample_from_previous_student_and_union(tmp_path, fake_train):
               "train_sft_r2", "eval_sft_r2"):
         assert (run / f / MARKER).exists(), f
     # round 2 curates the union of both rounds' samples; every round trains from the original student
-    n1 = sum(1 for _ in open(run / "sample_r1" / "samples.jsonl"))
-    n2 = sum(1 for _ in open(run / "sample_r2" / "samples.jsonl"))
-    rows = [json.loads(x) for x in open(run / "curate_r2" / "input" / "samples.jsonl")]
+    n1 = len((run / "sample_r1" / "samples.jsonl").read_text().splitlines())
+    n2 = len((run / "sample_r2" / "samples.jsonl").read_text().splitlines())
+    rows = [json.loads(x) for x in (run / "curate_r2" / "input" / "samples.jsonl").read_text().splitlines()]
     assert len(rows) == n1 + n2 and {r["meta"]["round"] for r in rows} == {1, 2}
     assert len({(r["problem_id"], r["sample_idx"]) for r in rows}) == len(rows)
     assert [c.model for c in fake_train] == ["fake-student", "fake-student"]

@@ -159,7 +159,7 @@ class _Sources(dict):
         return spec
 
     def get(self, key: str, default: SourceSpec | None = None) -> SourceSpec | None:  # type: ignore[override]
-        return self[key] if key in self else default
+        return self[key] if key in self else default  # noqa: SIM401 (self.get is this method)
 
 
 def _arith(source: str, split: str) -> list[Problem]:

@@ -97,7 +97,7 @@ class Eta:
 
 
 def _fmt(s: float) -> str:
-    s = int(round(s))
+    s = round(s)
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
 
 

@@ -30,7 +30,10 @@ def stage_key(stage: Stage) -> str:
     d = dataclasses.asdict(stage.config) if dataclasses.is_dataclass(stage.config) else {"config": stage.config}
     for k in _VOLATILE:
         d.pop(k, None)
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    # Paths inside the run dir are keyed relative to it, so a run moved or named by another
+    # relative path (--out ./runs/x vs runs/x) still recognises its finished stages.
+    blob = json.dumps(d, sort_keys=True, default=str).replace(str(stage.path.parent), "RUN")
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def marker_path(stage: Stage) -> Path:
@@ -114,7 +117,7 @@ def _curate(stage: Stage, progress: bool) -> dict[str, Any]:
 
 def _train(stage: Stage, progress: bool) -> dict[str, Any]:
     # Looked up at call time so tests can monkeypatch mathdistill.training.run_training.
-    import mathdistill.training as training
+    from mathdistill import training
 
     return training.run_training(stage.config, progress=progress) or {}
 

@@ -50,7 +50,7 @@ def paired_bootstrap(a: list[float], b: list[float], n_boot: int, seed: int = 0)
     lo, hi = np.quantile(means, [0.025, 0.975])
     p = min(1.0, 2 * min(float((means <= 0).mean()), float((means >= 0).mean())))
     return {"diff": float(d.mean()), "ci": [float(lo), float(hi)], "p_value": p,
-            "significant": bool(lo > 0 or hi < 0), "n": int(len(d))}
+            "significant": bool(lo > 0 or hi < 0), "n": len(d)}
 
 
 def _headline(eval_dir: Path, metric: str) -> dict[str, dict[str, Any]]:
