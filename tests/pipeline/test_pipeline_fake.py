@@ -40,7 +40,7 @@ def fake_train(monkeypatch):
 
         out = Path(cfg.output_dir)
         out.mkdir(parents=True, exist_ok=True)
-        for f in cfg.data:
+        for f in [*cfg.data, *cfg.negatives]:
             assert Path(f).exists(), f
         calls.append(cfg)
         (out / "mathdistill_train.json").write_text(json.dumps({"status": "complete", "method": cfg.method}))
@@ -121,21 +121,23 @@ def test_placeholders_chain_and_default_data(tmp_path, fake_train):
     d = _base(tmp_path, train=[{"method": "sft"}, {"method": "neg"},
                                {"method": "nat", "nat": {"negative_adapter": "{train_neg}"}},
                                {"method": "nce", "nce": {"teacher": "{train_nat}"}, "lora": {"r": 4}},
-                               {"method": "dpo", "data": ["{curate}/pairs.jsonl"]}])
+                               {"method": "dpo", "data": ["{curate}/pairs.jsonl"]}, {"method": "ul"}])
     run = tmp_path / "run"
     stages = {s.id: s for s in build_plan(load_run_config(None, None, base=d), run)}
-    assert stages["train_neg"].config.data == [str(run / "curate" / "kto.jsonl")]
+    assert stages["train_neg"].config.data == [str(run / "curate" / "neg_sft.jsonl")]
     assert stages["train_nat"].config.nat.negative_adapter == str(run / "train_neg")
     assert stages["train_nat"].config.data == [str(run / "curate" / "sft.jsonl")]
     assert stages["train_nce"].config.nce.teacher == str(run / "train_nat")
     assert stages["train_dpo"].config.data == [str(run / "curate" / "pairs.jsonl")]
+    assert stages["train_ul"].config.data == [str(run / "curate" / "sft.jsonl")]
+    assert stages["train_ul"].config.negatives == [str(run / "curate" / "neg_sft.jsonl")]
     assert "eval_neg" not in stages and {"eval_sft", "eval_nat", "eval_nce", "eval_dpo"} <= set(stages)
     _run(d)
-    assert [c.method for c in fake_train] == ["sft", "neg", "nat", "nce", "dpo"]
+    assert [c.method for c in fake_train] == ["sft", "neg", "nat", "nce", "dpo", "ul"]
     bad = _base(tmp_path, train=[{"method": "nat", "nat": {"negative_adapter": "{train_neg}"}}])
     with pytest.raises(ConfigError, match="unknown placeholder '{train_neg}'"):
         build_plan(load_run_config(None, None, base=bad), run)
-    with pytest.raises(ConfigError, match="kto.jsonl"):
+    with pytest.raises(ConfigError, match="neg_sft.jsonl or kto.jsonl"):
         build_plan(load_run_config(None, ["curate.formats=sft"], base=_base(tmp_path, train=[{"method": "neg"}])),
                    run)
 

@@ -76,19 +76,31 @@ def _sub_dataclass(obj: Any, ph: dict[str, str], where: str) -> Any:
     return build(type(obj), _sub(dataclasses.asdict(obj), ph, where))
 
 
-def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> list[str]:
-    """The curated file each method trains on. Chat rows (sft_messages) for SFT so training
-    matches the chat prompts used to sample and evaluate; the TDG chain (neg -> nat -> nce)
-    uses plain prompt/completion files throughout so its adapters see one prompt format."""
-    want = {"sft": ["messages", "sft"], "neg": ["kto"], "mix": ["kto"], "nt": ["kto"], "ul": ["kto"],
-            "dpo": ["pairs"], "kto": ["kto"], "nat": ["sft"], "nce": ["sft"], "ranker": ["ranker"]}[method]
-    files = {"messages": "sft_messages.jsonl", "sft": "sft.jsonl", "kto": "kto.jsonl", "pairs": "pairs.jsonl",
-             "ranker": "ranker.jsonl"}
-    for f in want:
-        if f in formats:
-            return [str(curate_dir / files[f])]
-    raise ConfigError(f"{where} ({method}) trains on curated {' or '.join(files[f] for f in want)}, but "
-                      f"curate.formats is {formats}; add '{want[0]}' or give the step its own `data`")
+_FILES = {"messages": "sft_messages.jsonl", "sft": "sft.jsonl", "neg_sft": "neg_sft.jsonl", "kto": "kto.jsonl",
+          "pairs": "pairs.jsonl", "ranker": "ranker.jsonl"}
+# method -> choices of (data formats, negatives formats), first available wins. Chat rows
+# (sft_messages) for SFT so training matches the chat prompts used to sample and evaluate;
+# the TDG chain (neg -> nat -> nce) and the negative-aware losses use plain prompt/completion
+# files throughout, so every adapter of a chain sees one prompt format.
+_DEFAULTS: dict[str, list[tuple[list[str], list[str]]]] = {
+    "sft": [(["messages"], []), (["sft"], [])],
+    "neg": [(["neg_sft"], []), (["kto"], [])],
+    "mix": [(["sft"], ["neg_sft"]), (["kto"], [])], "nt": [(["sft"], ["neg_sft"]), (["kto"], [])],
+    "ul": [(["sft"], ["neg_sft"]), (["kto"], [])],
+    "dpo": [(["pairs"], [])], "kto": [(["kto"], [])], "nat": [(["sft"], [])], "nce": [(["sft"], [])],
+    "ranker": [(["ranker"], [])],
+}
+
+
+def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> tuple[list[str], list[str]]:
+    """The curated files a method trains on: (data, negatives)."""
+    for data, negs in _DEFAULTS[method]:
+        if all(f in formats for f in data + negs):
+            return [str(curate_dir / _FILES[f]) for f in data], [str(curate_dir / _FILES[f]) for f in negs]
+    want = " or ".join("+".join(_FILES[f] for f in d + n) for d, n in _DEFAULTS[method])
+    first = "+".join(_DEFAULTS[method][0][0] + _DEFAULTS[method][0][1])
+    raise ConfigError(f"{where} ({method}) trains on curated {want}, but curate.formats is {formats}; "
+                      f"add {first} to curate.formats or give the step its own `data`")
 
 
 def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
@@ -141,7 +153,9 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
             if step["method"] != "ranker":  # the ranker's `model` is its encoder, not the student
                 d["model"] = cfg.student
             if "data" not in step and "data" not in cfg.train_defaults:
-                d["data"] = default_data(step["method"], run / cid, ccfg.formats, where)
+                d["data"], negs = default_data(step["method"], run / cid, ccfg.formats, where)
+                if negs and "negatives" not in step:
+                    d["negatives"] = negs
             d.update(cfg.train_defaults)
             d.update({k: v for k, v in step.items() if k not in STEP_KEYS})
             d["output_dir"] = str(run / tid)  # the run owns its folders
