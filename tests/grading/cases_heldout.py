@@ -59,6 +59,10 @@ _add("unfinished_hedged", "response", [
     ("We compute $3 \\cdot 15 + 2 \\cdot 8 = 61$.", "61", True, "a computation with its result is finished"),
     ("Now we need to add them: 25 + 17 = 42 marbles.", "42", True),
     ("I think the answer is 12.", "12", True),
+    ("\\begin{align*}\nS &= \\sum_{n} \\left(\\frac{1}{n} - \\frac{1}{n+1}\\right) \\\\\n&= 1.\n\\end{align*}", "1", True,
+     "an environment end is no cut-off sentence"),
+    ("We can factor $t^2 - 49$ as $(t-7)(t+7)$ using the difference of squares.", "(t-7)(t+7)", True,
+     "`can ... as $...$` states a result, it announces nothing"),
 ])
 
 # Answers stated in prose, without a box.
@@ -83,13 +87,17 @@ _add("prose_answers", "response", [
     ("So the angle measures 30°.", "30", True), ("So the angle measures 30°.", "60", False),
     ("$\\boxed{\\text{The answer is } 9}$", "9", True), ("$\\boxed{\\text{The answer is } 9}$", "8", False),
     ("\\boxed{\\text{The final answer is } \\frac{3}{4}}", "0.75", True),
+    ("Thus, the possible polynomials for $g(x)$ are $2x+1$ and $-(2x+1)$.", "-2x-1", False, "two answers for one"),
+    ("Therefore, the probability is $\\dfrac{1}{27\\cdot\\binom{44}{5}}$. This is the answer.",
+     "\\dfrac{1}{29,\\!322,\\!216}", True, "a closing remark states no value"),
 ])
 
 # The same answer written another way.
 _add("equiv_forms", "pred", [
     ("15:30", "3:30 p.m.", True), ("3:30 \\text{ p.m.}", "15:30", True), ("3:30 PM", "15:30", True),
     ("9:15 a.m.", "09:15", True), ("12:05 a.m.", "0:05", True), ("12:30 p.m.", "12:30", True),
-    ("3:30 a.m.", "15:30", False), ("4:30 p.m.", "15:30", False), ("3:30", "15:30", False, "no p.m. given"),
+    ("3:30 a.m.", "15:30", False), ("8:34\\text{ a.m.}", "8\\!:\\!34 \\text{ p.m.}", False),
+    ("20:34", "8\\!:\\!34 \\text{ p.m.}", True), ("k = 3, k = -1", "-1", False, "two solutions are no one answer"), ("4:30 p.m.", "15:30", False), ("3:30", "15:30", False, "no p.m. given"),
     ("(-\\infty,\\infty)", "\\mathbb{R}", True), ("\\mathbb{R}", "(-\\infty, \\infty)", True),
     ("(0,\\infty)", "\\mathbb{R}", False), ("\\mathbb{R}", "\\mathbb{Z}", False),
     ("\\langle 1,2,3\\rangle", "(1,2,3)", True), ("\\langle 1, -2 \\rangle", "\\begin{pmatrix}1\\\\-2\\end{pmatrix}", True),

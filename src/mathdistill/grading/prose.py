@@ -23,7 +23,7 @@ _MARKER_RE = re.compile(r"####|\\boxed|answer\s+is|answer\s*:", re.IGNORECASE)
 _ACTS = r"(?:find|compute|calculate|evaluate|determine|simplify|solve|add|subtract|multiply|divide|count|check|use|apply" \
         r"|substitute|consider|look|start|begin|work|figure|expand|factor|plug|write)"
 _PLAN_RE = re.compile(r"\b(?:need|needs|have|has|want|wants|going|got)\s+to\b|\blet'?s\b|\blet\s+us\b|\bmust\s+"
-                      + _ACTS + r"|\b(?:will|should|can)\s+(?:now\s+|first\s+|then\s+|next\s+)?" + _ACTS
+                      + _ACTS + r"|\b(?:will|should)\s+(?:now\s+|first\s+|then\s+|next\s+)?" + _ACTS
                       + r"\b|^(?:next|now|first|then)\b,?\s+(?:we|I)\s+" + _ACTS + r"\b", re.IGNORECASE)
 _OPEN_END_RE = re.compile(r"(?:[=+\-*/,:(]|\\times|\\cdot|\\div)\s*$")
 _ASIDE_RE = re.compile(r"^\s*(?:since|because|as|which|where|for|i\.e\.|e\.g\.|that\s+is|or|so\s+that|given"
@@ -38,7 +38,8 @@ _NUM_PHRASE_RE = re.compile(r"^[-+]?(?:[$€£¥₹]|\\\$)?\s*\d[\d,]*(?:\.\d+)?
 _ROOT_RE = re.compile(r"^(?:\d*\s*(?:√|\\sqrt)\s*\{?\d+\}?)(?:\s+[a-zA-Z]+){0,2}$")
 _WORD_RE = re.compile(r"^[A-Za-z][a-z]{2,}$")
 _STOP = frozenset({"not", "also", "then", "that", "this", "the", "these", "those", "there", "here", "done", "now",
-                   "true", "false", "equal", "given", "possible", "impossible", "because", "since", "correct"})
+                   "true", "false", "equal", "given", "possible", "impossible", "because", "since", "correct",
+                   "answer", "solution", "result", "same", "case", "following", "above", "below", "unknown"})
 _MATHS_ONLY_RE = re.compile(r"^\x01\d+\x02(?:\s*(?:,|and|or|,\s*and)\s*\x01\d+\x02)*$")
 _YES_NO_RE = re.compile(r"^[\s*\"'(]*(yes|no)\b(?:\s*[,.!:;\-—]|\s*$)", re.IGNORECASE)
 
@@ -79,10 +80,10 @@ def no_final_answer(text: str) -> bool:
     last = sents[-1]
     if _OPEN_END_RE.search(last):
         return True
-    has_result = "=" in _unmask(last, _) or "\\approx" in last
+    has_result = "=" in _unmask(last, _) or "\\approx" in last or re.search(r"\bas\s+\x01", last)
     if _PLAN_RE.search(last) and not has_result:
         return True
-    if last[-1] not in ".!?\x02" and not re.search(r"[\d\x01]", re.split(r"[,;:](?=\s|$)", last)[-1]):
+    if last[-1].isalpha() and not re.search(r"[\d\x01]", re.split(r"[,;:](?=\s|$)", last)[-1]):
         return True  # cut off: the unfinished last clause holds no value
     return False
 
