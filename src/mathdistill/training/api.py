@@ -84,7 +84,9 @@ def finish(trainer: Any, tok: Any, cfg: TrainConfig, model: Any, **fields: Any) 
     from mathdistill.training.manifest import portable_adapter_config, write_manifest
 
     out = Path(cfg.output_dir)
-    trainer.save_model(str(out))
+    trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes on the main process only
+    if not trainer.is_world_process_zero():
+        return {"status": "complete", "method": cfg.method, "rank": trainer.args.process_index}
     tok.save_pretrained(str(out))
     trainer.state.save_to_json(str(out / "trainer_state.json"))
     portable_adapter_config(out, cfg.model)
@@ -94,7 +96,7 @@ def finish(trainer: Any, tok: Any, cfg: TrainConfig, model: Any, **fields: Any) 
         m = model.merge_and_unload()
         m.save_pretrained(merged)
         tok.save_pretrained(merged)
-    doc = write_manifest(out, cfg, merged=merged, **fields)
+    doc = write_manifest(out, cfg, merged=merged, world_size=trainer.args.world_size, **fields)
     _say(f"train: wrote {out}")
     return doc
 

@@ -23,7 +23,7 @@ _VOLATILE = ("resume_from_checkpoint", "report_to", "dataloader_num_workers", "l
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: DDP ranks may write at once
     tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False, default=str) + "\n")
     os.replace(tmp, path)
 
