@@ -1,6 +1,8 @@
 """Grader benchmark: mathdistill vs math-verify vs a Hendrycks-style normaliser, side by side.
 
 (a) the labelled case table (tests/grading/cases.py): accuracy per category and items/s;
+(c) the held-out categories (tests/grading/cases_heldout.py: decimal forms, unfinished/hedged, prose
+    answers, equivalent forms, percent vs decimal, GSM8K/last-number), same columns;
 (b) real teacher outputs (TDG GPT-4 / GPT-3.5 samples on MATH train, gold = last \\boxed of the
     reference solution): items/s on the same items, agreement matrix, pool scaling; a sample of
     the disagreements is written to --dump for reading by hand.
@@ -131,15 +133,15 @@ def mv_pred(pred: str, gold: str) -> bool:
 
 
 # --- (a) case table ---------------------------------------------------------------------------------------
-def load_cases():
-    spec = importlib.util.spec_from_file_location("grading_cases", REPO / "tests" / "grading" / "cases.py")
+def load_cases(fname: str = "cases.py"):
+    spec = importlib.util.spec_from_file_location("grading_" + fname[:-3], REPO / "tests" / "grading" / fname)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod.CASES
 
 
-def bench_cases() -> None:
-    cases = load_cases()
+def bench_cases(fname: str = "cases.py", title: str = "(a) case table") -> None:
+    cases = load_cases(fname)
     graders = {
         "mathdistill": (lambda p, g: is_equivalent(p, g), lambda r, g: grade(r, g).correct),
         "math-verify": (mv_pred, mv_response),
@@ -157,7 +159,7 @@ def bench_cases() -> None:
         speed[name] = len(cases) / (time.perf_counter() - t0)
     n = Counter(c["category"] for c in cases)
     n["ALL"] = len(cases)
-    print(f"\n(a) case table: {len(cases)} labelled cases (accuracy = verdict matches the label)")
+    print(f"\n{title} ({fname}): {len(cases)} labelled cases (accuracy = verdict matches the label)")
     print(f"{'category':32s} {'n':>4s} " + " ".join(f"{k:>12s}" for k in graders))
     for cat in sorted(n, key=lambda c: (c == "ALL", c)):
         print(f"{cat:32s} {n[cat]:4d} " + " ".join(f"{right[k][cat] / n[cat]:12.1%}" for k in graders))
@@ -270,6 +272,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--skip-pool", action="store_true")
     ap.add_argument("--skip-cases", action="store_true")
+    ap.add_argument("--skip-heldout", action="store_true")
     ap.add_argument("--skip-teacher", action="store_true")
     ap.add_argument("--dump", default="", help="write mathdistill/math-verify disagreements here (JSONL)")
     args = ap.parse_args()
@@ -278,6 +281,8 @@ def main() -> None:
           "(other jobs share the machine)")
     if not args.skip_cases:
         bench_cases()
+    if not args.skip_heldout:
+        bench_cases("cases_heldout.py", "(c) held-out categories")
     if not args.skip_teacher:
         bench_teacher(args)
 
