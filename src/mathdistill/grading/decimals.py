@@ -1,6 +1,6 @@
 """Decimal forms of exact values: repeating notation and the float tolerance policy (docs/grading.md).
 
-- Repeating notation is exact: `0.1\\overline{6}`, `0.\\dot{3}`, `0.\\dot{1}4285\\dot{7}` parse to Fractions.
+- Repeating notation is exact: `0.1\\overline{6}`, `0.\\bar{3}`, `0.\\dot{3}`, `0.\\dot{1}4285\\dot{7}` parse to Fractions.
 - A decimal literal with at least MIN_SIG_DIGITS (5) significant digits equals a value that no finite
   decimal can write (1/6, 2/7, sqrt 2, pi) when it is that value rounded or truncated to the digits
   shown: `0.16667` and `0.16666` are 1/6, `0.16668` is not; shorter roundings (`0.1667`, `1.414`,
@@ -25,6 +25,8 @@ _ELLIPSIS_RE = re.compile(r"^([+-]?)(\d+)\.(\d+)(?:\\[lc]?dots|\.\.\.)$")
 
 def parse_repeating(s: str) -> Fraction | None:
     """Exact value of a repeating decimal written with \\overline or \\dot, else None."""
+    if "\\bar" in s:
+        s = s.replace("\\bar", "\\overline")
     if "\\overline" not in s and "\\dot" not in s:
         return None
     m = _OVERLINE_RE.match(s)

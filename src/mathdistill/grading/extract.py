@@ -90,8 +90,12 @@ def _cut_sentence(s: str) -> str:
     return "".join(out)
 
 
+_PAREN_TAIL_RE = re.compile(r"\s*\((?:or|i\.e\.?|about|approximately|roughly|that\s+is|which\s+is)\b[^()]*\)\s*$",
+                            re.IGNORECASE)
+
+
 def _clean(ans: str) -> str | None:
-    a = ans.strip()
+    a = _PAREN_TAIL_RE.sub("", ans.strip())  # `12 (or 1 dozen)`: the aside restates the answer
     a = re.sub(r"^\*\*|\*\*$", "", a).strip()
     b = last_boxed(a)
     if b is not None:

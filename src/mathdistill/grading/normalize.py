@@ -151,6 +151,9 @@ def normalize(s: str) -> str:
     if _THOUSANDS_RE.match(s) and not spaced_commas:
         s = s.replace(",", "")
     low = s.lower()
+    if _REALS_RE.match(s):  # `x \in \mathbb{R}` once the `x \in` is gone
+        return "(-\\infty,\\infty)"
+    s = re.sub(r"^<([^<>]*,[^<>]*)>$", r"(\1)", s)  # `\left< 1,2 \right>` is a vector
     if low in _WORDS:
         return _WORDS[low]
     if low in BOOL_WORDS:

@@ -43,7 +43,7 @@ def parse_number(s: str) -> Num | None:
         return None
     if _RE_DEC.match(s):
         return Fraction(s)
-    if "\\overline" in s or "\\dot" in s:
+    if "\\overline" in s or "\\dot" in s or "\\bar" in s:
         return parse_repeating(s)
     m = _RE_FRAC.match(s) or _RE_SLASH.match(s)
     if m:

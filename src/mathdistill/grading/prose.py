@@ -26,22 +26,26 @@ _PLAN_RE = re.compile(r"\b(?:need|needs|have|has|want|wants|going|got)\s+to\b|\b
                       + _ACTS + r"|\b(?:will|should)\s+(?:now\s+|first\s+|then\s+|next\s+)?" + _ACTS
                       + r"\b|^(?:next|now|first|then)\b,?\s+(?:we|I)\s+" + _ACTS + r"\b", re.IGNORECASE)
 _OPEN_END_RE = re.compile(r"(?:[=+\-*/,:(]|\\times|\\cdot|\\div)\s*$")
-_ASIDE_RE = re.compile(r"^\s*(?:since|because|as|which|where|for|i\.e\.|e\.g\.|that\s+is|or|so\s+that|given"
-                       r"|assuming|otherwise)\b", re.IGNORECASE)
-_PAREN_ASIDE_RE = re.compile(r"\s*\((?:or\s+|i\.e\.,?\s+|about\s+|that\s+is,?\s+)?[-\d.,/]+\s*[a-zA-Z%][^()]*\)")
+_ABBREV_RE = re.compile(r"\b(?:i\.e|e\.g|a\.m|p\.m|vs|approx|etc|cf|Mr|Mrs|Ms|Dr|St)\.", re.IGNORECASE)
+_ASIDE_RE = re.compile(r"^\s*(?:since|because|as|which|where|for|i\x04e\x04|e\x04g\x04|that\s+is|or|so\s+that|given"
+                       r"|assuming|otherwise)(?![a-zA-Z])", re.IGNORECASE)
+_PAREN_ASIDE_RE = re.compile(r"\s*\((?:or\s+|i\x04e\x04,?\s+|about\s+|that\s+is,?\s+)?[-\d.,/]+\s*[a-zA-Z%][^()]*\)")
 _COPULA_RE = re.compile(r"\b(?:is|are|was|were|will\s+be|would\s+be|must\s+be|equals?|costs?|measures?|needs?|has"
                         r"|have|had|gets?|got|takes?|took|makes?|made|pays?|paid|earns?|earned|spends?|spent)\s+"
                         r"(?:equal\s+to\s+|exactly\s+|then\s+|therefore\s+)?", re.IGNORECASE)
 _LEAD_RE = re.compile(r"^(?:(?:on|at|in|a|an|the|about|approximately|roughly)\s+)+", re.IGNORECASE)
-_NUM_PHRASE_RE = re.compile(r"^[-+]?(?:[$€£¥₹]|\\\$)?\s*\d[\d,]*(?:\.\d+)?(?:\s+\d+/\d+|/\d+)?\s*(?:%|°|\\%)?"
-                            r"(?:\s+[a-zA-Z]+){0,3}$")
+_NUM = r"[-+]?(?:[$€£¥₹]|\\\$)?\s*\d[\d,]*(?:\.\d+)?(?:\s+\d+/\d+|/\d+)?\s*(?:%|°|\\%)?"
+_NUM_PHRASE_RE = re.compile(rf"^{_NUM}(?:\s+[a-zA-Z']+){{0,5}}$")
+_NUM_LIST_RE = re.compile(rf"^{_NUM}(?:\s*(?:,|and|or|,\s*and|,\s*or)\s*{_NUM})+$")
+_LIST_ITEM_RE = re.compile(rf"^\s*(?:and\s+|or\s+)?(?:{_NUM}|\x01\d+\x02)\s*$")
+_COMPARATIVE_RE = re.compile(r"\b(?:than|more|less|fewer|times|greater|smaller|larger|higher|lower|plus|minus|per)\b")
 _ROOT_RE = re.compile(r"^(?:\d*\s*(?:√|\\sqrt)\s*\{?\d+\}?)(?:\s+[a-zA-Z]+){0,2}$")
 _WORD_RE = re.compile(r"^[A-Za-z][a-z]{2,}$")
 _STOP = frozenset({"not", "also", "then", "that", "this", "the", "these", "those", "there", "here", "done", "now",
                    "true", "false", "equal", "given", "possible", "impossible", "because", "since", "correct",
                    "answer", "solution", "result", "same", "case", "following", "above", "below", "unknown"})
 _MATHS_ONLY_RE = re.compile(r"^\x01\d+\x02(?:\s*(?:,|and|or|,\s*and)\s*\x01\d+\x02)*$")
-_YES_NO_RE = re.compile(r"^[\s*\"'(]*(yes|no)\b(?:\s*[,.!:;\-—]|\s*$)", re.IGNORECASE)
+_YES_NO_RE = re.compile(r"^[\s*\"'(]*(yes|no)\b\**(?:\s*[,.!:;\-—\x04]|\s*$)", re.IGNORECASE)
 
 
 def _mask(text: str) -> tuple[str, list[str]]:
@@ -51,11 +55,13 @@ def _mask(text: str) -> tuple[str, list[str]]:
         spans.append(m.group(0))
         return f"\x01{len(spans) - 1}\x02"
 
-    return _MATH_RE.sub(keep, text.replace("\\$", "\x03")), spans
+    masked = _MATH_RE.sub(keep, text.replace("\\$", "\x03"))
+    return _ABBREV_RE.sub(lambda m: m.group(0).replace(".", "\x04"), masked), spans  # `i.e. 5` ends no sentence
 
 
 def _unmask(s: str, spans: list[str]) -> str:
-    return re.sub(r"\x01(\d+)\x02", lambda m: spans[int(m.group(1))], s).replace("\x03", "\\$")
+    s = re.sub(r"\x01(\d+)\x02", lambda m: spans[int(m.group(1))], s)
+    return s.replace("\x03", "\\$").replace("\x04", ".")
 
 
 def _sentences(masked: str) -> list[str]:
@@ -105,7 +111,10 @@ def _main_clauses(sentence: str) -> list[str]:
     for c in re.split(r"[,;](?=\s|$)", s):
         if _ASIDE_RE.match(c):
             break  # everything after "since ..." / ", which is ..." explains or converts
-        out.append(c)
+        if out and _LIST_ITEM_RE.match(c):
+            out[-1] += "," + c  # `1, 2, and 5` is one list, not three clauses
+        else:
+            out.append(c)
     return out
 
 
@@ -135,7 +144,9 @@ def statement(text: str) -> str | None:
                 return side or None
             return ", ".join(parts)
         raw = _unmask(value, spans)
-        if _NUM_PHRASE_RE.match(raw) or _ROOT_RE.match(raw) or (_WORD_RE.match(raw) and raw.lower() not in _STOP):
+        if _NUM_LIST_RE.match(raw):
+            return ", ".join(re.split(r"\s*(?:,\s*and|,\s*or|,|and|or)\s*", raw))
+        if (_NUM_PHRASE_RE.match(raw) and not _COMPARATIVE_RE.search(raw)) or _ROOT_RE.match(raw) or (_WORD_RE.match(raw) and raw.lower() not in _STOP):
             return raw
         return None
     return None
