@@ -70,7 +70,7 @@ def test_regrade_percent_and_separate_output(tmp_path):
 
 def test_regrade_refuses_when_samples_grow_meanwhile(tmp_path, monkeypatch):
     run = _run(tmp_path)
-    import mathdistill.grading.pool as pool
+    from mathdistill.grading import pool
 
     real = pool.grade_many
 

@@ -79,19 +79,18 @@ def cut_continuation(text: str) -> str:
 
 def no_final_answer(text: str) -> bool:
     """True for a response that stops mid-reasoning or ends on a plan it has not carried out."""
-    masked, _ = _mask(text[-1500:])
+    masked, spans = _mask(text[-1500:])
     sents = _sentences(masked)
     if not sents:
         return False
     last = sents[-1]
     if _OPEN_END_RE.search(last):
         return True
-    has_result = "=" in _unmask(last, _) or "\\approx" in last or re.search(r"\bas\s+\x01", last)
+    has_result = "=" in _unmask(last, spans) or "\\approx" in last or re.search(r"\bas\s+\x01", last)
     if _PLAN_RE.search(last) and not has_result:
         return True
-    if last[-1].isalpha() and not re.search(r"[\d\x01]", re.split(r"[,;:](?=\s|$)", last)[-1]):
-        return True  # cut off: the unfinished last clause holds no value
-    return False
+    # cut off: the unfinished last clause holds no value
+    return last[-1].isalpha() and not re.search(r"[\d\x01]", re.split(r"[,;:](?=\s|$)", last)[-1])
 
 
 def yes_no(text: str) -> str | None:
