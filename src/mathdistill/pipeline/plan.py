@@ -167,10 +167,13 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
         if r == 1 and cfg.eval_base:
             stages.append(Stage("eval_base", "eval", 0, dataclasses.replace(
                 ev_round, model=cfg.student, out=str(run / "eval_base")), run / "eval_base", label="base"))
+        methods = {n: s["method"] for n, s in zip(names, cfg.train, strict=True)}
         for name in evaluated:
             eid, tid = f"eval_{name}{sx}", f"train_{name}{sx}"
-            stages.append(Stage(eid, "eval", r, dataclasses.replace(ev_round, model=str(run / tid), out=str(run / eid)),
-                                run / eid, label=name + sx))
+            ecfg = dataclasses.replace(ev_round, model=str(run / tid), out=str(run / eid))
+            if methods[name] == "nat" and ecfg.backend == "vllm":
+                ecfg = dataclasses.replace(ecfg, backend="hf")  # vLLM cannot run the NAT integration unit
+            stages.append(Stage(eid, "eval", r, ecfg, run / eid, label=name + sx))
     if cfg.report:
         stages.append(Stage("report", "report", 0, None, run / "report.html"))
     return stages

@@ -74,15 +74,36 @@ def token_losses(logits: Any, labels: Any) -> Any:
     return ce.view(tgt.shape)
 
 
-def weighted_loss_sum(ce: Any, labels: Any, ce_weight: Any, ul_weight: Any) -> Any:
-    """Sum over label tokens of w_ce * CE + w_ul * (-log(1 - p)): MLE, NT and token-level UL."""
+def label_positions(labels: Any) -> Any:
+    """Positions t whose next token is a label in some row: the only logits the loss needs."""
+    return (labels[:, 1:] != IGNORE).any(0).nonzero().squeeze(-1)
+
+
+def kept_token_losses(logits: Any, labels: Any, keep: Any) -> tuple[Any, Any]:
+    """CE of logits computed only at `keep` (model(..., logits_to_keep=keep)); returns (ce, targets)."""
+    import torch.nn.functional as F
+
+    tgt = labels[:, keep + 1]
+    ce = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=IGNORE,
+                         reduction="none")
+    return ce.view(tgt.shape), tgt
+
+
+def aligned_weighted_sum(ce: Any, tgt: Any, ce_weight: Any, ul_weight: Any) -> Any:
+    """Sum over label tokens of w_ce * CE + w_ul * (-log(1 - p)): MLE, NT and token-level UL.
+    All tensors are aligned with the targets."""
     import torch
 
-    mask = (labels[:, 1:] != IGNORE).float()
-    wce, wul = ce_weight[:, 1:].float() * mask, ul_weight[:, 1:].float() * mask
+    mask = (tgt != IGNORE).float()
+    wce, wul = ce_weight.float() * mask, ul_weight.float() * mask
     total = (wce * ce).sum()
     if bool((wul != 0).any()):
         # 1 - p(y) = -expm1(-CE); clamp so a fully confident token gives a finite penalty.
         one_minus_p = (-torch.expm1(-ce)).clamp_min(1e-5)
         total = total + (wul * -torch.log(one_minus_p)).sum()
     return total
+
+
+def weighted_loss_sum(ce: Any, labels: Any, ce_weight: Any, ul_weight: Any) -> Any:
+    """aligned_weighted_sum for full-sequence CE (token_losses)."""
+    return aligned_weighted_sum(ce, labels[:, 1:], ce_weight[:, 1:], ul_weight[:, 1:])

@@ -65,19 +65,22 @@ class NCETrainer(WeightedLossTrainer):
 
         labels = inputs.pop("labels")
         inputs.pop("ce_weight"), inputs.pop("ul_weight")
-        mask = labels[:, 1:] != -100
+        # Logits only where a label follows (logits_to_keep): three [tokens, vocab] tensors are the memory peak.
+        keep = (labels[:, 1:] != -100).any(0).nonzero().squeeze(-1)
+        tgt = labels[:, keep + 1]
+        mask = tgt != -100
         with torch.no_grad():
             self.teacher.eval()
             set_mode(self.teacher, "mix")
-            z_t = self.teacher(**inputs, use_cache=False).logits[:, :-1][mask]
+            z_t = self.teacher(**inputs, use_cache=False, logits_to_keep=keep).logits[mask]
             set_mode(self.teacher, "neg")
-            z_n = self.teacher(**inputs, use_cache=False).logits[:, :-1][mask]
+            z_n = self.teacher(**inputs, use_cache=False, logits_to_keep=keep).logits[mask]
             set_mode(self.teacher, "mix")
-            seg = segment_ids(labels, inputs.get("position_ids"))[:, 1:][mask]
+            seg = segment_ids(labels, inputs.get("position_ids"))[:, keep + 1][mask]
             w, beta = sequence_weights(z_t, z_n, seg, self.tau)
-        outputs = model(**inputs, use_cache=False)
-        z_s = outputs.logits[:, :-1][mask]
-        ce = F.cross_entropy(z_s.float(), labels[:, 1:][mask], reduction="sum")
+        outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
+        z_s = outputs.logits[mask]
+        ce = F.cross_entropy(z_s.float(), tgt[mask], reduction="sum")
         kd = (w * kd_token_losses(z_s, z_t, self.tau)).sum()
         denom = num_items_in_batch if num_items_in_batch is not None else mask.sum()
         loss = ((1 - self.lambda_kd) * ce + self.lambda_kd * kd) / denom

@@ -12,7 +12,22 @@ from mathdistill._optional import require
 
 transformers = require("transformers", "train")
 
-from mathdistill.training.collate import token_losses, weighted_loss_sum  # noqa: E402
+from mathdistill.training.collate import (  # noqa: E402
+    aligned_weighted_sum, kept_token_losses, label_positions, token_losses, weighted_loss_sum,
+)
+
+
+def accepts_logits_to_keep(model: Any) -> bool:
+    """HF causal LMs (and PEFT wrappers around them) can skip the LM head on unneeded positions."""
+    import inspect
+
+    base = model
+    while hasattr(base, "get_base_model") or hasattr(base, "module"):
+        base = base.get_base_model() if hasattr(base, "get_base_model") else base.module
+    try:
+        return "logits_to_keep" in inspect.signature(base.forward).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class WeightedLossTrainer(transformers.Trainer):
@@ -32,9 +47,15 @@ class WeightedLossTrainer(transformers.Trainer):
                      num_items_in_batch: Any = None) -> Any:
         labels = inputs.pop("labels")
         ce_w, ul_w = inputs.pop("ce_weight"), inputs.pop("ul_weight")
-        outputs = model(**inputs, use_cache=False)
-        ce = token_losses(outputs.logits, labels)
-        total = weighted_loss_sum(ce, labels, ce_w, ul_w)
+        keep = label_positions(labels) if accepts_logits_to_keep(model) else None
+        if keep is None:
+            outputs = model(**inputs, use_cache=False)
+            total = weighted_loss_sum(token_losses(outputs.logits, labels), labels, ce_w, ul_w)
+        else:
+            # The LM head (vocab x hidden) runs only where a label follows: prompts and pads cost no logits.
+            outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
+            ce, tgt = kept_token_losses(outputs.logits, labels, keep)
+            total = aligned_weighted_sum(ce, tgt, ce_w[:, keep + 1], ul_w[:, keep + 1])
         denom = num_items_in_batch if num_items_in_batch is not None else (labels[:, 1:] != -100).sum()
         loss = total / denom.clamp_min(1) if hasattr(denom, "clamp_min") else total / max(1, int(denom))
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
