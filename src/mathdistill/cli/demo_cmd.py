@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
         from mathdistill.pipeline import load_run_config, run_pipeline
         from mathdistill.pipeline.plan import resolve_backend
 
+        import os
+
+        # vLLM's per-weight load warnings would bury the demo's own progress lines.
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         path = Path(config) if config else demo_config_path()
         if not path.exists():
             raise ConfigError(f"demo config not found: {path} (pass --config FILE.yaml)")

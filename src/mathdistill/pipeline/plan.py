@@ -1,8 +1,8 @@
 """RunConfig -> the ordered list of stages, each with its resolved stage config and folder.
 
 Folders (rounds == 1):  sample (or import), curate, train_<step>, eval_base, eval_<step>, report.html.
-The base student is evaluated after round 1's training so eval placeholders (an ASC ranker
-trained in the run) resolve; the order does not change any result.
+The base student is evaluated right after sampling (so a parked vLLM engine is reused), or after
+round 1's training when the eval names a trained folder (an ASC ranker); order changes no result.
 With rounds > 1 every per-round folder gets a `_r<k>` suffix (sample_r2, train_sft_r2, ...).
 
 Placeholders in any string of a train step or of the eval config name earlier folders:
@@ -165,14 +165,25 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
         # Evals come after all of the round's training: their placeholders may name any step (an ASC ranker).
         ev_round = _sub_dataclass(ev_base, {**ph, **local}, "eval")
         if r == 1 and cfg.eval_base:
-            stages.append(Stage("eval_base", "eval", 0, dataclasses.replace(
-                ev_round, model=cfg.student, out=str(run / "eval_base")), run / "eval_base", label="base"))
+            base_stage = Stage("eval_base", "eval", 0, dataclasses.replace(
+                ev_round, model=cfg.student, out=str(run / "eval_base")), run / "eval_base", label="base")
+            # Right after sampling when the eval names no trained folder (e.g. an ASC ranker): with
+            # teacher == student the parked vLLM engine is reused instead of started again.
+            try:
+                _sub_dataclass(ev_base, {k: v for k, v in {**ph, **local}.items() if not k.startswith("train_")},
+                               "eval")
+                at = next(i for i, st in enumerate(stages) if st.id == sid) + 1
+            except ConfigError:
+                at = len(stages)
+            stages.insert(at, base_stage)
         methods = {n: s["method"] for n, s in zip(names, cfg.train, strict=True)}
         for name in evaluated:
             eid, tid = f"eval_{name}{sx}", f"train_{name}{sx}"
             ecfg = dataclasses.replace(ev_round, model=str(run / tid), out=str(run / eid))
             if methods[name] == "nat" and ecfg.backend == "vllm":
-                ecfg = dataclasses.replace(ecfg, backend="hf")  # vLLM cannot run the NAT integration unit
+                # vLLM cannot run the NAT integration unit; HF generate needs big batches on CPU.
+                ecfg = dataclasses.replace(ecfg, backend="hf", backend_kwargs={
+                    "batch_size": 32, **{k: v for k, v in ecfg.backend_kwargs.items() if k in ("seed", "batch_size")}})
             stages.append(Stage(eid, "eval", r, ecfg, run / eid, label=name + sx))
     if cfg.report:
         stages.append(Stage("report", "report", 0, None, run / "report.html"))

@@ -120,8 +120,34 @@ def run_pipeline(cfg: RunConfig, *, stages: list[str] | None = None, dry_run: bo
     print_plan(plan, console, show_configs=False)
     todo = [s for s in chosen if status(s) != "done"]
     eta, t_run = Eta(cfg.eta), time.perf_counter()
+    _engines(True)
+    try:
+        summary = _run_stages(cfg, todo, plan_stages, run, eta, t_run, console)
+    finally:
+        _engines(False)
+    console.print(f"run finished in {_fmt(time.perf_counter() - t_run)} -> {run}", highlight=False)
+    return {"plan": plan, "summary": summary}
+
+
+def _engines(keep: bool) -> None:
+    """Park a vLLM engine between stages that use the same model (sample -> eval_base): a CPU
+    engine start costs about a minute and a half. Training stages release it first."""
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        return
+    from mathdistill.sampling.backends.vllm_backend import keep_engines
+
+    keep_engines(keep)
+
+
+def _run_stages(cfg: RunConfig, todo: list[Stage], plan_stages: list[Stage], run: Path, eta: Eta, t_run: float,
+                console: Any) -> dict[str, Any] | None:
     summary = None
     for i, s in enumerate(todo):
+        if s.kind not in ("sample", "eval"):
+            _engines(False)
+            _engines(True)
         rest = eta.remaining([x.kind for x in todo[i:]])
         console.print(f"[bold]>>> [{i + 1}/{len(todo)}] {s.id}[/bold]  elapsed {_fmt(time.perf_counter() - t_run)}"
                       + (f", ETA {_fmt(rest)} for the rest (rough)" if rest is not None else ""), highlight=False)
@@ -133,8 +159,7 @@ def run_pipeline(cfg: RunConfig, *, stages: list[str] | None = None, dry_run: bo
             mark_done(s, time.perf_counter() - t0, result)
         eta.done(s.kind, time.perf_counter() - t0)
         console.print(f"<<< {s.id} done in {_fmt(time.perf_counter() - t0)}", highlight=False)
-    console.print(f"run finished in {_fmt(time.perf_counter() - t_run)} -> {run}", highlight=False)
-    return {"plan": plan, "summary": summary}
+    return summary
 
 
 def finish(cfg: RunConfig, stages: list[Stage], run: Path, console: Any) -> dict[str, Any]:

@@ -55,6 +55,37 @@ def start_reaper(pids: set[int]) -> subprocess.Popen | None:
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# One idle engine may be kept between backends of the same process (`mathdistill run`: sampling
+# and the base-model eval use the same model): engine start costs minutes on CPU.
+_POOL: dict[str, Any] = {"keep": False, "key": None, "llm": None, "reaper": None}
+
+
+def keep_engines(on: bool) -> None:
+    """While on, close() parks the engine for the next backend with identical engine arguments."""
+    _POOL["keep"] = on
+    if not on:
+        release_engines()
+
+
+def release_engines() -> None:
+    llm, reaper = _POOL["llm"], _POOL["reaper"]
+    _POOL.update(key=None, llm=None, reaper=None)
+    _shutdown(llm, reaper)
+
+
+def _shutdown(llm: Any, reaper: Any) -> None:
+    if llm is not None:
+        engine = getattr(llm, "llm_engine", None)
+        core = getattr(engine, "engine_core", None)
+        if core is not None and hasattr(core, "shutdown"):
+            core.shutdown()
+        del llm
+        gc.collect()
+    if reaper is not None:
+        reaper.kill()
+        reaper.wait()
+
+
 class VLLMBackend:
     name = "vllm"
 
@@ -79,6 +110,15 @@ class VLLMBackend:
         if not self.cpu:
             kw["gpu_memory_utilization"] = gpu_memory_utilization
         self.engine_kwargs = kw
+        self._key = repr(sorted((k, repr(v)) for k, v in kw.items())) + os.environ.get("VLLM_CPU_KVCACHE_SPACE", "")
+        if _POOL["llm"] is not None and _POOL["key"] == self._key:
+            self.llm, self._reaper = _POOL["llm"], _POOL["reaper"]  # reuse the parked engine
+            _POOL.update(key=None, llm=None, reaper=None)
+            self.reused_engine = True
+            print(f"vllm: reusing the engine already loaded for {model}", file=sys.stderr, flush=True)
+            return
+        release_engines()  # a parked engine for another model would only hold memory
+        self.reused_engine = False
         before = _children()
         self.llm = LLM(**kw)
         self._reaper = start_reaper(_children() - before)
@@ -112,14 +152,9 @@ class VLLMBackend:
 
     def close(self) -> None:
         llm, self.llm = getattr(self, "llm", None), None
-        if llm is not None:
-            engine = getattr(llm, "llm_engine", None)
-            core = getattr(engine, "engine_core", None)
-            if core is not None and hasattr(core, "shutdown"):
-                core.shutdown()
-            del llm
-            gc.collect()
         reaper, self._reaper = getattr(self, "_reaper", None), None
-        if reaper is not None:
-            reaper.kill()
-            reaper.wait()
+        if _POOL["keep"] and llm is not None:
+            release_engines()
+            _POOL.update(key=self._key, llm=llm, reaper=reaper)
+            return
+        _shutdown(llm, reaper)
