@@ -28,7 +28,7 @@ CONFIGS = ("ours-packed", "ours-unpacked", "trl-sft", "trl-sft-padding-free")
 
 def make_rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    words = "then we add the two numbers and multiply by three so the total becomes".split()
+    words = ["then", "we", "add", "the", "two", "numbers", "and", "multiply", "by", "three", "so", "the", "total", "becomes"]
     rows = []
     for i in range(n):
         k = int(math.exp(rng.uniform(math.log(lo), math.log(hi))))

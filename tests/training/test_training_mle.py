@@ -10,10 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from mathdistill.errors import ConfigError, DataError, MathdistillError  # noqa: E402
-from mathdistill.training import MANIFEST, TrainConfig, is_complete, run_training  # noqa: E402
-from mathdistill.training.collate import Collator, token_losses  # noqa: E402
-from mathdistill.training.data import IGNORE, DataStats, Row, tokenize  # noqa: E402
+from mathdistill.errors import ConfigError, DataError, MathdistillError
+from mathdistill.training import MANIFEST, TrainConfig, is_complete, run_training
+from mathdistill.training.collate import Collator, token_losses
+from mathdistill.training.data import IGNORE, DataStats, Row, tokenize
 
 
 def write_rows(path: Path, rows: list[dict]) -> str:

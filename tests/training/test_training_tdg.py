@@ -12,14 +12,19 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 peft = pytest.importorskip("peft")
 
-from mathdistill.errors import MathdistillError  # noqa: E402
-from mathdistill.training import TrainConfig, run_training  # noqa: E402
-from mathdistill.training.nat import (  # noqa: E402
-    NAT_WEIGHTS, build_nat, load_nat, load_negative_adapter, nat_modules, set_mode,
+from mathdistill.errors import MathdistillError
+from mathdistill.training import TrainConfig, run_training
+from mathdistill.training.nat import (
+    NAT_WEIGHTS,
+    build_nat,
+    load_nat,
+    load_negative_adapter,
+    nat_modules,
+    set_mode,
 )
-from mathdistill.training.nce import load_teacher, segment_ids, sequence_weights  # noqa: E402
+from mathdistill.training.nce import load_teacher, segment_ids, sequence_weights
 
-from .test_training_mle import cfg, toy_rows, write_rows  # noqa: E402
+from .test_training_mle import cfg, toy_rows, write_rows
 
 NAT_CFG = {"base_model": None, "target_modules": ["q_proj", "v_proj"], "r": 8, "lora_alpha": 16,
            "lora_dropout": 0.0, "bottleneck": 16, "beta": 0.5, "temperature": 1.0}

@@ -17,7 +17,7 @@ from mathdistill.training.config import METHODS, TrainConfig
 
 MANIFEST = "mathdistill_train.json"
 
-__all__ = ["METHODS", "MANIFEST", "TrainConfig", "run_training", "is_complete", "read_manifest", "trained_prompt"]
+__all__ = ["MANIFEST", "METHODS", "TrainConfig", "is_complete", "read_manifest", "run_training", "trained_prompt"]
 
 
 def read_manifest(model_dir: str | Path) -> dict[str, Any] | None:

@@ -12,7 +12,9 @@ from mathdistill.training.trainer import WeightedLossTrainer
 class NATTrainer(WeightedLossTrainer):
     """Checkpoints hold only the NAT tensors (both adapters + unit), not the frozen base."""
 
-    nat_config: dict[str, Any] = {}
+    def __init__(self, *args: Any, nat_config: dict[str, Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.nat_config = nat_config
 
     def _save(self, output_dir: str | None = None, state_dict: Any = None) -> None:
         from mathdistill.training.nat import save_nat
@@ -38,7 +40,7 @@ def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
 
     transformers = require("transformers", "train")
     from mathdistill.errors import MathdistillError
-    from mathdistill.training.api import features, finish, fit, student_path, _report_data, _metrics
+    from mathdistill.training.api import _metrics, _report_data, features, finish, fit, student_path
     from mathdistill.training.collate import Collator
     from mathdistill.training.data import load_examples
     from mathdistill.training.manifest import check_guard, prompt_block
@@ -68,8 +70,8 @@ def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
         model.config.use_cache = False
         model.enable_input_require_grads()
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
-    NATTrainer.nat_config = config
-    trainer = NATTrainer(model=model, args=args, train_dataset=features(examples), processing_class=tok,
+    trainer = NATTrainer(nat_config=config, model=model, args=args, train_dataset=features(examples),
+                         processing_class=tok,
                          data_collator=Collator(tok.pad_token_id, cfg.packing, "sft", cfg.neg_lambda))
     params = count_parameters(model)
     from rich.console import Console

@@ -55,9 +55,9 @@ def kd_token_losses(z_s: Any, z_t: Any, tau: float = 1.0) -> Any:
 
 
 class NCETrainer(WeightedLossTrainer):
-    teacher: Any = None
-    lambda_kd: float = 0.5
-    tau: float = 1.0
+    def __init__(self, *args: Any, teacher: Any, lambda_kd: float = 0.5, tau: float = 1.0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.teacher, self.lambda_kd, self.tau = teacher, lambda_kd, tau
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
@@ -130,8 +130,8 @@ def train_nce(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     if teacher.config.vocab_size != model.config.vocab_size:
         raise MathdistillError(f"--teacher {cfg.nce.teacher}: vocabulary {teacher.config.vocab_size} differs from "
                                f"the student's {model.config.vocab_size}; NCE distils token distributions")
-    NCETrainer.teacher, NCETrainer.lambda_kd, NCETrainer.tau = teacher, cfg.nce.lambda_kd, cfg.nce.kd_temperature
-    trainer = NCETrainer(model=model, args=args, train_dataset=features(examples), processing_class=tok,
+    trainer = NCETrainer(teacher=teacher, lambda_kd=cfg.nce.lambda_kd, tau=cfg.nce.kd_temperature, model=model,
+                         args=args, train_dataset=features(examples), processing_class=tok,
                          data_collator=Collator(tok.pad_token_id, cfg.packing, "sft", cfg.neg_lambda))
     result, resumed, secs = fit(trainer, cfg)
     betas = [h["nce_beta"] for h in trainer.state.log_history if "nce_beta" in h]

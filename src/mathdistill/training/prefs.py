@@ -52,8 +52,14 @@ def train_pref(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     transformers = require("transformers", "train")
     from mathdistill.training.api import finish, fit, student_path
     from mathdistill.training.manifest import check_guard, prompt_block
-    from mathdistill.training.model import count_parameters, load_base, load_tokenizer, lora_config, precision
-    from mathdistill.training.model import check_targets
+    from mathdistill.training.model import (
+        check_targets,
+        count_parameters,
+        load_base,
+        load_tokenizer,
+        lora_config,
+        precision,
+    )
     from mathdistill.training.trainer import make_args, training_arguments
 
     if not cfg.data:

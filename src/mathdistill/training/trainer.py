@@ -12,8 +12,12 @@ from mathdistill._optional import require
 
 transformers = require("transformers", "train")
 
-from mathdistill.training.collate import (  # noqa: E402
-    aligned_weighted_sum, kept_token_losses, label_positions, token_losses, weighted_loss_sum,
+from mathdistill.training.collate import (
+    aligned_weighted_sum,
+    kept_token_losses,
+    label_positions,
+    token_losses,
+    weighted_loss_sum,
 )
 
 
