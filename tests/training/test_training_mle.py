@@ -246,3 +246,17 @@ def test_cli_trains_and_reports_errors_in_one_line(tiny_lm, tmp_path, toy):
     with pytest.raises(SystemExit):
         main(["train", "--method", "sft", "--data", str(tmp_path / "missing.jsonl"), "--model", tiny_lm,
               "--out", str(tmp_path / "x")])
+
+
+def test_merge_writes_a_plain_model_with_the_adapters_logits(tiny_lm, tmp_path, toy):
+    out = tmp_path / "merge"
+    doc = run_training(cfg(tiny_lm, out, [toy], max_steps=2, merge=True, gradient_checkpointing=True,
+                           lora={"r": 4}), progress=False)
+    assert doc["merged"] == str(out / "merged") and not (out / "merged" / "adapter_config.json").exists()
+    peft = pytest.importorskip("peft")
+    x = torch.tensor([[1, 2, 3, 4, 5]])
+    merged = transformers.AutoModelForCausalLM.from_pretrained(str(out / "merged")).eval()
+    adapter = peft.PeftModel.from_pretrained(transformers.AutoModelForCausalLM.from_pretrained(tiny_lm),
+                                             str(out)).eval()
+    with torch.no_grad():
+        assert torch.allclose(merged(input_ids=x).logits, adapter(input_ids=x).logits, atol=1e-5)
