@@ -260,3 +260,10 @@ def test_merge_writes_a_plain_model_with_the_adapters_logits(tiny_lm, tmp_path, 
                                              str(out)).eval()
     with torch.no_grad():
         assert torch.allclose(merged(input_ids=x).logits, adapter(input_ids=x).logits, atol=1e-5)
+
+
+def test_report_to_tensorboard_writes_event_files_offline(tiny_lm, tmp_path, toy):
+    pytest.importorskip("tensorboard")
+    out = tmp_path / "tb"
+    run_training(cfg(tiny_lm, out, [toy], max_steps=2, report_to=["tensorboard"]), progress=False)
+    assert list(out.rglob("events.out.tfevents.*"))
