@@ -151,6 +151,22 @@ def _deep_merge(base: dict, extra: dict) -> dict:
     return out
 
 
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """A YAML config file's top-level mapping, or a one-line ConfigError naming the file."""
+    import yaml
+
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        loaded = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: invalid YAML: {e}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{p}: top level must be a mapping")
+    return loaded
+
+
 def load_config(
     cls: type[C],
     config_path: str | Path | None = None,
@@ -162,20 +178,7 @@ def load_config(
     `cli` holds only flags the user actually gave (None values are dropped), keyed by
     field name (dotted names allowed).
     """
-    data: dict[str, Any] = {}
-    if config_path:
-        import yaml
-
-        p = Path(config_path)
-        if not p.exists():
-            raise ConfigError(f"config file not found: {p}")
-        try:
-            loaded = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{p}: invalid YAML: {e}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{p}: top level must be a mapping")
-        data = loaded
+    data: dict[str, Any] = read_yaml_mapping(config_path) if config_path else {}
     data = _deep_merge(data, parse_overrides(overrides))
     if cli:
         flat = [f"{k}={v}" for k, v in cli.items() if v is not None and not isinstance(v, list | dict)]

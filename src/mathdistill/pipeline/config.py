@@ -144,21 +144,12 @@ def _merge(base: Any, extra: Any) -> Any:
 def load_run_config(path: str | Path | None = None, overrides: list[str] | None = None,
                     cli: dict[str, Any] | None = None, base: dict[str, Any] | None = None) -> RunConfig:
     """defaults < `base` < YAML < --set < cli flags (only flags given)."""
-    import yaml
+    from mathdistill.config import read_yaml_mapping
 
     # The default step list is spelled out so `--set train.0.x=...` has a list to index.
     data: dict[str, Any] = {"train": [{"method": "sft"}], **(base or {})}
     if path:
-        p = Path(path)
-        if not p.exists():
-            raise ConfigError(f"config file not found: {p}")
-        try:
-            loaded = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{p}: invalid YAML: {e}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{p}: top level must be a mapping")
-        data = _merge(data, loaded)
+        data = _merge(data, read_yaml_mapping(path))
     data = _merge(data, parse_overrides(overrides))
     data = _merge(data, {k: v for k, v in (cli or {}).items() if v is not None})
     try:
