@@ -101,16 +101,14 @@ def finish(trainer: Any, tok: Any, cfg: TrainConfig, model: Any, **fields: Any) 
     return doc
 
 
-def build_mle(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
-    """Everything train_mle needs, built but not run (tests inspect the pieces)."""
+def prepare_data(cfg: TrainConfig) -> tuple[str, Any, list[Any], Any]:
+    """(student path, tokenizer, examples, stats); guards the output folder and seeds everything."""
     from mathdistill._optional import require
 
     transformers = require("transformers", "train")
-    from mathdistill.training.collate import Collator
     from mathdistill.training.data import load_examples
     from mathdistill.training.manifest import check_guard
-    from mathdistill.training.model import load_student, load_tokenizer, precision
-    from mathdistill.training.trainer import WeightedLossTrainer, make_args, training_arguments
+    from mathdistill.training.model import load_tokenizer
 
     path = student_path(cfg.model)
     tok = load_tokenizer(path)
@@ -118,6 +116,19 @@ def build_mle(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
     _report_data(stats, cfg)
     check_guard(cfg, stats.fingerprint)
     transformers.set_seed(cfg.seed)
+    return path, tok, examples, stats
+
+
+def build_mle(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
+    """Everything train_mle needs, built but not run (tests inspect the pieces)."""
+    from mathdistill._optional import require
+
+    transformers = require("transformers", "train")
+    from mathdistill.training.collate import Collator
+    from mathdistill.training.model import load_student, precision
+    from mathdistill.training.trainer import WeightedLossTrainer, make_args, training_arguments
+
+    path, tok, examples, stats = prepare_data(cfg)
     model = load_student(cfg, path)
     _, bf16 = precision(cfg)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))

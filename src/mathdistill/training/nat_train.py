@@ -40,11 +40,10 @@ def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
 
     transformers = require("transformers", "train")
     from mathdistill.errors import MathdistillError
-    from mathdistill.training.api import _metrics, _report_data, features, finish, fit, student_path
+    from mathdistill.training.api import _metrics, features, finish, fit, prepare_data
     from mathdistill.training.collate import Collator
-    from mathdistill.training.data import load_examples
-    from mathdistill.training.manifest import check_guard, prompt_block
-    from mathdistill.training.model import count_parameters, load_tokenizer, precision
+    from mathdistill.training.manifest import prompt_block
+    from mathdistill.training.model import count_parameters, precision
     from mathdistill.training.nat import adapter_settings, build_nat, load_negative_adapter
     from mathdistill.training.trainer import make_args, training_arguments
 
@@ -53,16 +52,11 @@ def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
         raise MathdistillError(f"--negative-adapter {neg_dir}: not a LoRA adapter folder (train it with "
                                "--method neg)")
     neg = adapter_settings(neg_dir)
-    path = student_path(cfg.model)
-    tok = load_tokenizer(path)
-    examples, stats, _ = load_examples(cfg, tok)
-    _report_data(stats, cfg)
-    check_guard(cfg, stats.fingerprint)
+    path, tok, examples, stats = prepare_data(cfg)
     config = {"base_model": cfg.model, "target_modules": neg["target_modules"], "r": neg["r"],
               "lora_alpha": neg["lora_alpha"], "lora_dropout": cfg.lora.lora_dropout,
               "bottleneck": cfg.nat.bottleneck, "beta": cfg.nat.beta, "temperature": cfg.nat.temperature,
               "negative_adapter": str(neg_dir.resolve())}
-    transformers.set_seed(cfg.seed)
     dtype, bf16 = precision(cfg)
     model = build_nat(path, config, dtype)
     n = load_negative_adapter(model, neg_dir)

@@ -110,19 +110,13 @@ def load_teacher(teacher_dir: str, device: Any, dtype: Any) -> Any:
 def train_nce(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     transformers = require("transformers", "train")
     from mathdistill.errors import MathdistillError
-    from mathdistill.training.api import _metrics, _report_data, features, finish, fit, student_path
+    from mathdistill.training.api import _metrics, features, finish, fit, prepare_data
     from mathdistill.training.collate import Collator
-    from mathdistill.training.data import load_examples
-    from mathdistill.training.manifest import check_guard, prompt_block
-    from mathdistill.training.model import count_parameters, load_student, load_tokenizer, precision
+    from mathdistill.training.manifest import prompt_block
+    from mathdistill.training.model import count_parameters, load_student, precision
     from mathdistill.training.trainer import make_args, training_arguments
 
-    path = student_path(cfg.model)
-    tok = load_tokenizer(path)
-    examples, stats, _ = load_examples(cfg, tok)
-    _report_data(stats, cfg)
-    check_guard(cfg, stats.fingerprint)
-    transformers.set_seed(cfg.seed)
+    path, tok, examples, stats = prepare_data(cfg)
     dtype, bf16 = precision(cfg)
     model = load_student(cfg, path)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
