@@ -181,6 +181,9 @@ def test_rerun_resumes_from_last_complete_checkpoint(tiny_lm, tmp_path, toy):
 def test_rerun_with_other_config_is_refused(tiny_lm, tmp_path, toy):
     out = tmp_path / "guard"
     run_training(cfg(tiny_lm, out, [toy], max_steps=1), progress=False)
+    assert run_training(cfg(tiny_lm, out, [toy], max_steps=1), progress=False)["status"] == "complete"
+    with pytest.raises(ConfigError, match="another config"):  # a finished folder is not silently reused
+        run_training(cfg(tiny_lm, out, [toy], max_steps=2), progress=False)
     (out / MANIFEST).unlink()
     with pytest.raises(ConfigError, match="another config"):
         run_training(cfg(tiny_lm, out, [toy], max_steps=1, learning_rate=1e-3), progress=False)

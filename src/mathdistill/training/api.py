@@ -25,6 +25,12 @@ def _say(msg: str) -> None:
 def run(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
     out = Path(cfg.output_dir)
     if is_complete(out):
+        if cfg.method != "ranker":  # the ranker checks its own settings
+            from mathdistill.training.data import fingerprint
+            from mathdistill.training.manifest import check_guard
+
+            # A finished folder is only reused for the same config and data; otherwise a clear refusal.
+            check_guard(cfg, fingerprint([str(p) for p in [*cfg.data, *cfg.negatives]]))
         _say(f"train: {out} is complete (delete it to retrain)")
         return read_manifest(out) or {}
     if cfg.method == "ranker":

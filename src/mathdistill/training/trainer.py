@@ -51,7 +51,9 @@ class WeightedLossTrainer(transformers.Trainer):
                      num_items_in_batch: Any = None) -> Any:
         labels = inputs.pop("labels")
         ce_w, ul_w = inputs.pop("ce_weight"), inputs.pop("ul_weight")
-        keep = label_positions(labels) if accepts_logits_to_keep(model) else None
+        if getattr(self, "_keep_ok", None) is None:  # signature inspection once, not every step
+            self._keep_ok = accepts_logits_to_keep(model)
+        keep = label_positions(labels) if self._keep_ok else None
         if keep is None:
             outputs = model(**inputs, use_cache=False)
             total = weighted_loss_sum(token_losses(outputs.logits, labels), labels, ce_w, ul_w)
