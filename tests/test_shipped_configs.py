@@ -64,3 +64,12 @@ def test_config_loads(path):
         cfg = load_config(cls, path)
     assert cfg is not None
     assert path.read_text().startswith("#"), "each shipped config starts with a comment saying what it is"
+
+
+def test_demo_config_ships_inside_the_package():
+    # `mathdistill demo` must find its config from a wheel install too, not only from a clone.
+    from mathdistill.cli.demo_cmd import demo_config_path
+
+    p = demo_config_path()
+    assert p.parent.name == "pipeline"
+    assert p.exists() and p.resolve() == (Path(__file__).resolve().parents[1] / "configs" / "demo.yaml").resolve()

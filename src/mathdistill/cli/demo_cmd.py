@@ -19,7 +19,10 @@ OStr = Optional[str]  # noqa: UP045
 
 
 def demo_config_path() -> Path:
-    return Path(__file__).resolve().parents[3] / "configs" / "demo.yaml"
+    # Shipped inside the package (configs/demo.yaml in a clone links here), so a wheel install finds it too.
+    from importlib.resources import files
+
+    return Path(str(files("mathdistill.pipeline") / "demo.yaml"))
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +31,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[str, typer.Option("--out", help="Run directory (rerun the same command to resume).")]
         = "runs/demo",
         set_: SetOpt = None,
-        config: Annotated[OStr, typer.Option("--config", help="Another demo config (default: configs/demo.yaml).")]
+        config: Annotated[OStr, typer.Option("--config", help="Another demo config (default: the shipped configs/demo.yaml).")]
         = None,
         stages: Annotated[OStr, typer.Option("--stages", help="Run only these stages (see `mathdistill run`).")]
         = None,
