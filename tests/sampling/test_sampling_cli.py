@@ -62,3 +62,20 @@ def test_errors_are_one_line(tmp_path, capsys):
             main(["sample", *args])
         err = capsys.readouterr().err
         assert e.value.code == 1 and msg in err and "Traceback" not in err, (args, err)
+
+
+def test_resumed_run_keeps_the_regrade_history(tmp_path, data_dir):
+    out = tmp_path / "run"
+
+    def sample(k: int):
+        return invoke("--data", "gsm8k", "--split", "test", "--limit", "3", "--model", "smollm2", "--backend", "fake",
+                      "--strategy", "vanilla", "--k", str(k), "--out", str(out), "--no-progress",
+                      "--grading-workers", "1")
+
+    assert sample(2).exit_code == 0
+    r = CliRunner().invoke(app, ["grade", "--regrade", str(out), "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert len(json.loads((out / "run.json").read_text())["regrades"]) == 1
+    assert sample(3).exit_code == 0  # resumes with work left, so run.json is rewritten
+    assert len(list(read_jsonl(out / "samples.jsonl"))) == 9
+    assert len(json.loads((out / "run.json").read_text())["regrades"]) == 1

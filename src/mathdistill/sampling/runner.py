@@ -84,6 +84,13 @@ def prepare_prompts(cfg: SampleConfig, problems: list[Problem], tokenizer: Any,
                     {**prompter.describe(), "chat_api": chat_api})
 
 
+def _previous(run: Path) -> dict[str, Any]:
+    try:
+        return json.loads(run.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}  # none yet, or torn by kill -9
+
+
 def resume_key(cfg: SampleConfig) -> dict[str, Any]:
     return {f: getattr(cfg, f) for f in RESUME_FIELDS}
 
@@ -162,6 +169,9 @@ def write_run_json(out: Path, cfg: SampleConfig, backend: Backend, prep: Prepare
         grader=_grader_version(),
         extra={"backend": info, "strategy": strategy.describe(), "resume_key": resume_key(cfg),
                "problems": len(prep.problems)})
+    regrades = _previous(out / RUN).get("regrades")
+    if regrades:  # `grade --regrade` history survives a resumed run rewriting run.json
+        meta["regrades"] = regrades
     tmp = out / (RUN + ".tmp")
     tmp.write_text(json.dumps(meta, indent=2, default=str))
     os.replace(tmp, out / RUN)
