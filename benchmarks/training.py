@@ -1,13 +1,17 @@
 """Training throughput and peak memory: `mathdistill train --method sft` packed vs unpacked, vs TRL SFTTrainer.
 
 Every configuration trains the same model for one epoch over the same mixed-length
-prompt/completion rows (lengths log-uniform between --min-len and --max-len words, seeded),
-with the same batch size, learning rate and precision, each in its own process so peak
-memory is its own (CPU: peak RSS; GPU: torch.cuda.max_memory_allocated). tokens/s counts
-real (non-pad) tokens of the epoch divided by the train loop's wall time (model loading
-and tokenization excluded). Ratios are against `ours-unpacked`, measured in the same run.
+prompt/completion rows, with the same batch size, learning rate and precision, each in its own
+process so peak memory is its own (CPU: peak RSS; GPU: torch.cuda.max_memory_allocated).
+Rows are either synthetic (lengths log-uniform between --min-len and --max-len words, seeded)
+or real: GPT-4 MATH solutions from the shared teacher file (`--source teacher`), whose lengths
+are what an SFT run on curated teacher data sees. tokens/s counts the real (non-pad) tokens
+that the collator hands to the steps after the first --warmup-steps (the first optimizer step
+allocates Adam's state and warms the thread pools: seconds on CPU, the same for everyone),
+divided by their wall time. Ratios are against `ours-unpacked`, measured in the same run.
 
-    python benchmarks/training.py                       # SmolLM2-135M, 48 rows, batch 8
+    python benchmarks/training.py                       # SmolLM2-135M, 96 synthetic rows, batch 8, full FT
+    python benchmarks/training.py --source teacher --lora-r 8
     python benchmarks/training.py --model tiny --rows 256 --batch-size 16
 """
 
@@ -20,7 +24,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 CONFIGS = ("ours-packed", "ours-unpacked", "trl-sft", "trl-sft-padding-free")
@@ -36,6 +39,73 @@ def make_rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
         rows.append({"prompt": f"Problem:\nWhat is {i} plus {i + 1}?\n\nSolution:\n",
                      "completion": f"{body}. The answer is {2 * i + 1}."})
     return rows
+
+
+def teacher_rows(n: int, model: str, max_length: int, seed: int = 0) -> list[dict]:
+    """n random (question, first GPT-4 solution) rows of the shared MATH teacher file that fit max_length.
+
+    Rows that fit: TRL truncates over-length rows and we drop them by default, so every config must
+    see the same tokens.
+    """
+    import gzip
+    import os
+
+    path = Path(os.environ.get("MATHDISTILL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    path = path / "teacher_math_gpt4.jsonl.gz"
+    if not path.exists():
+        raise SystemExit(f"--source teacher: {path} not found (set MATHDISTILL_DATA)")
+    with gzip.open(path, "rt") as f:
+        rows = [json.loads(x) for x in f]
+    import transformers
+
+    from mathdistill.models import resolve_model
+
+    tok = transformers.AutoTokenizer.from_pretrained(resolve_model(model))
+    random.Random(seed).shuffle(rows)
+    out = []
+    for r in rows:
+        row = {"prompt": f"Problem:\n{r['question']}\n\nSolution:\n", "completion": r["generated_answer"][0]}
+        if len(tok(row["prompt"] + row["completion"])["input_ids"]) <= max_length - 32:  # room for EOS / template
+            out.append(row)
+        if len(out) == n:
+            break
+    return out
+
+
+class Meter:
+    """Counts the real tokens of every collated batch and times the steps after the warm-up ones.
+
+    accelerate's loader fetches one batch ahead, so batch i's count is read from the list, not at
+    step i's end: the measured steps are batches [warmup, global_step).
+    """
+
+    def __init__(self, collate, warmup: int):
+        self.collate, self.warmup, self.counts, self.slots, self.t0, self.t1 = collate, warmup, [], [], None, None
+
+    def __call__(self, features):
+        b = self.collate(features)
+        m = b.get("attention_mask")
+        self.counts.append(int(m.sum()) if m is not None else int(b["input_ids"].numel()))
+        self.slots.append(int(b["input_ids"].numel()))  # tokens the model computes on, padding included
+        return b
+
+    def callback(self):
+        import time
+
+        import transformers
+
+        meter = self
+
+        class _CB(transformers.TrainerCallback):
+            def on_step_end(self, args, state, control, **kw):
+                if state.global_step == meter.warmup:
+                    meter.t0 = time.perf_counter()
+                meter.t1 = time.perf_counter()
+
+        return _CB()
+
+    def result(self, steps: int) -> tuple[int, int, float]:
+        return sum(self.counts[self.warmup:steps]), sum(self.slots[self.warmup:steps]), self.t1 - self.t0
 
 
 def tiny_model(out: Path) -> str:
@@ -66,8 +136,11 @@ def peak_memory_mb() -> float:
 def child(name: str, a: argparse.Namespace) -> dict:
     import torch
 
+    # gradient_checkpointing=False: TRL's SFTConfig turns it on by default, which would trade TRL's speed for
+    # memory while ours (default off) does not; the comparison is of the same computation.
     common = dict(learning_rate=1e-5, num_train_epochs=1, per_device_train_batch_size=a.batch_size, seed=0,
                   report_to="none", save_strategy="no", logging_steps=1000, warmup_steps=0,
+                  gradient_checkpointing=False,
                   use_cpu=not torch.cuda.is_available(), bf16=torch.cuda.is_available(), disable_tqdm=True)
     rows = [json.loads(x) for x in Path(a.data).read_text().splitlines()]
     if name.startswith("ours"):
@@ -78,10 +151,8 @@ def child(name: str, a: argparse.Namespace) -> dict:
         cfg = build(TrainConfig, {"model": a.model, "data": [a.data], "output_dir": a.out, "learning_rate": 1e-5,
                                   "per_device_train_batch_size": a.batch_size, "packing": name == "ours-packed",
                                   "max_length": a.max_length, "save_steps": 10**6, "logging_steps": 1000,
-                                  "warmup_ratio": 0.0, "seed": 0})
-        b = build_mle(cfg, progress=False)
-        trainer = b["trainer"]
-        tokens = b["stats"].tokens
+                                  "warmup_ratio": 0.0, "seed": 0, "lora": {"r": a.lora_r}})
+        trainer = build_mle(cfg, progress=False)["trainer"]
     else:
         import datasets
         import trl
@@ -92,19 +163,34 @@ def child(name: str, a: argparse.Namespace) -> dict:
         # TRL refuses max_length with padding_free and no packing; the rows fit max_length anyway.
         args = trl.SFTConfig(output_dir=a.out, max_length=None if free else a.max_length, packing=False,
                              padding_free=free, **common)
-        trainer = trl.SFTTrainer(model=resolve_model(a.model), args=args, train_dataset=datasets.Dataset.from_list(rows))
-        tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
-    t0 = time.perf_counter()
+        peft_config = None
+        if a.lora_r:
+            import peft
+
+            peft_config = peft.LoraConfig(r=a.lora_r, lora_alpha=16, lora_dropout=0.05,
+                                          target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+        trainer = trl.SFTTrainer(model=resolve_model(a.model), args=args, train_dataset=datasets.Dataset.from_list(rows),
+                                 peft_config=peft_config)
+    meter = Meter(trainer.data_collator, a.warmup_steps)
+    trainer.data_collator = meter
+    trainer.add_callback(meter.callback())
     trainer.train()
-    secs = time.perf_counter() - t0
-    return {"config": name, "tokens": tokens, "seconds": round(secs, 2), "tokens_per_s": round(tokens / secs, 1),
-            "peak_mb": round(peak_memory_mb(), 1), "steps": trainer.state.global_step}
+    steps = trainer.state.global_step
+    if steps <= a.warmup_steps:
+        raise SystemExit(f"{steps} steps: need more than --warmup-steps {a.warmup_steps} (add --rows)")
+    tokens, slots, secs = meter.result(steps)
+    return {"config": name, "tokens": tokens, "padded_tokens": slots, "seconds": round(secs, 2),
+            "tokens_per_s": round(tokens / secs, 1),
+            "peak_mb": round(peak_memory_mb(), 1), "steps": steps, "timed_steps": steps - a.warmup_steps}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="smollm2", help="smollm2 | tiny (2-layer, built here) | any HF dir/id")
-    ap.add_argument("--rows", type=int, default=48)
+    ap.add_argument("--rows", type=int, default=96)
+    ap.add_argument("--source", choices=("synthetic", "teacher"), default="synthetic")
+    ap.add_argument("--lora-r", type=int, default=0, help="0: full fine-tuning; else LoRA r on q_proj,v_proj")
+    ap.add_argument("--warmup-steps", type=int, default=1, help="steps left out of the timing")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--min-len", type=int, default=8)
     ap.add_argument("--max-len", type=int, default=300)
@@ -122,11 +208,16 @@ def main() -> None:
         if a.model == "tiny":
             a.model = tiny_model(tmpd / "tiny")
         data = tmpd / "rows.jsonl"
-        data.write_text("".join(json.dumps(r) + "\n" for r in make_rows(a.rows, a.min_len, a.max_len)))
+        if a.source == "teacher":
+            rows = teacher_rows(a.rows, a.model, a.max_length)
+        else:
+            rows = make_rows(a.rows, a.min_len, a.max_len)
+        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
         results = []
         for name in a.configs.split(","):
             cmd = [sys.executable, __file__, "--child", name, "--model", a.model, "--data", str(data),
-                   "--out", str(tmpd / name), "--batch-size", str(a.batch_size), "--max-length", str(a.max_length)]
+                   "--out", str(tmpd / name), "--batch-size", str(a.batch_size), "--max-length", str(a.max_length),
+                   "--lora-r", str(a.lora_r), "--warmup-steps", str(a.warmup_steps)]
             r = subprocess.run(cmd, capture_output=True, text=True)
             line = next((x for x in r.stdout.splitlines() if x.startswith("RESULT ")), None)
             if line is None:
@@ -135,12 +226,17 @@ def main() -> None:
             results.append(json.loads(line[7:]))
             print(json.dumps(results[-1]), flush=True)
     base = next((r for r in results if r["config"] == "ours-unpacked"), None)
-    print(f"\nmodel={a.model} rows={a.rows} batch={a.batch_size} lengths {a.min_len}-{a.max_len} words, one epoch")
-    print(f"{'config':24} {'tokens/s':>10} {'x unpacked':>11} {'peak MB':>9} {'x unpacked':>11}")
+    what = "GPT-4 MATH solutions" if a.source == "teacher" else f"lengths {a.min_len}-{a.max_len} words"
+    mode = f"LoRA r={a.lora_r}" if a.lora_r else "full FT"
+    print(f"\nmodel={a.model} rows={a.rows} ({what}) batch={a.batch_size} {mode}, one epoch, "
+          f"first {a.warmup_steps} step(s) untimed")
+    # "padded/real": tokens computed on per real token, the most that dropping padding can win.
+    print(f"{'config':24} {'tokens/s':>10} {'x unpacked':>11} {'peak MB':>9} {'x unpacked':>11} {'padded/real':>12}")
     for r in results:
         rt = r["tokens_per_s"] / base["tokens_per_s"] if base else float("nan")
         rm = r["peak_mb"] / base["peak_mb"] if base else float("nan")
-        print(f"{r['config']:24} {r['tokens_per_s']:>10.1f} {rt:>10.2f}x {r['peak_mb']:>9.0f} {rm:>10.2f}x")
+        print(f"{r['config']:24} {r['tokens_per_s']:>10.1f} {rt:>10.2f}x {r['peak_mb']:>9.0f} {rm:>10.2f}x "
+              f"{r['padded_tokens'] / r['tokens']:>12.2f}")
     by = {r["config"]: r for r in results}
     for ours in ("ours-packed",):
         for trl_name in ("trl-sft", "trl-sft-padding-free"):

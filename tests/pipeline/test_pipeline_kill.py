@@ -91,3 +91,26 @@ def test_run_killed_in_sampling_and_training_resumes_to_the_same_results(tmp_pat
     assert json.loads((run / "summary.json").read_text())["comparisons"][0]["diff"] == \
         json.loads((ref / "summary.json").read_text())["comparisons"][0]["diff"]
     assert (run / "report.html").exists()
+
+
+def test_iterative_rft_two_rounds_on_a_real_model(tmp_path, tiny_lm):
+    # Round 2 samples the checkpoint trained in round 1 (a real HF folder with its recorded prompt
+    # format), curates the union of both rounds and trains again; the summary has one row per round.
+    cfg = _config(tiny_lm)
+    cfg.update(rounds=2)
+    cfg["train_defaults"].update(max_steps=2, save_steps=10)
+    path = tmp_path / "rounds.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    run = tmp_path / "run"
+    r = subprocess.run(_cmd(path, run), capture_output=True, text=True, timeout=900, check=False)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    s2 = json.loads((run / "sample_r2" / "run.json").read_text())
+    assert s2["config"]["model"] == str(run / "train_sft_r1")
+    assert json.loads((run / "train_sft_r1" / "mathdistill_train.json").read_text())["status"] == "complete"
+    n = {r: _lines(run / f"sample_r{r}" / "samples.jsonl") for r in (1, 2)}
+    assert n == {1: 12, 2: 12}
+    assert _lines(run / "curate_r2" / "input" / "samples.jsonl") == 24
+    summary = json.loads((run / "summary.json").read_text())
+    assert [(m["label"], m["round"]) for m in summary["models"]] == [("base", 0), ("sft_r1", 1), ("sft_r2", 2)]
+    assert len(summary["comparisons"]) >= 2 and all("ci" in c for c in summary["comparisons"])
+    assert "sft_r2" in (run / "report.html").read_text()

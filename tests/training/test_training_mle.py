@@ -12,6 +12,7 @@ transformers = pytest.importorskip("transformers")
 
 from mathdistill.errors import ConfigError, DataError, MathdistillError
 from mathdistill.training import MANIFEST, TrainConfig, is_complete, run_training
+from mathdistill.training.attention import register
 from mathdistill.training.collate import Collator, token_losses
 from mathdistill.training.data import IGNORE, DataStats, Row, tokenize
 
@@ -78,8 +79,11 @@ def test_collator_pads_with_ignore_and_packs_with_reset_positions(tok):
     assert packed["position_ids"][0, n0].item() == 0 and packed["labels"][0, n0].item() == IGNORE
 
 
-def test_packed_and_unpacked_give_the_same_per_example_loss(tiny_lm, tok):
-    model = transformers.AutoModelForCausalLM.from_pretrained(tiny_lm).eval()
+@pytest.mark.parametrize("attn", ["sdpa", "packed"])
+def test_packed_and_unpacked_give_the_same_per_example_loss(tiny_lm, tok, attn):
+    # "packed" is what training loads on CPU (training/attention.py); sdpa is transformers' block mask.
+    impl = register() if attn == "packed" else attn
+    model = transformers.AutoModelForCausalLM.from_pretrained(tiny_lm, attn_implementation=impl).eval()
     st = DataStats()
     exs = [tokenize(Row(f"Problem {i}:\n", "word " * (3 + 5 * i), False, False, "x"), tok, 128, "drop", st)
            for i in range(3)]
@@ -103,6 +107,18 @@ def test_packed_and_unpacked_give_the_same_per_example_loss(tiny_lm, tok):
     with torch.no_grad():
         no_reset = model(input_ids=pk["input_ids"], use_cache=False).logits
     assert not torch.allclose(token_losses(no_reset, pk["labels"])[0], ce_p, atol=1e-3)
+
+
+def test_training_loads_per_example_attention_on_cpu_and_saves_a_plain_config(tiny_lm, tmp_path, toy):
+    from mathdistill.training.attention import NAME
+
+    out = tmp_path / "sft"
+    res = run_training(cfg(tiny_lm, out, [toy], max_steps=1))
+    assert res["attn_implementation"] == NAME
+    # Checkpoints must load anywhere (vLLM, plain HF) without this package's attention registered.
+    assert "mathdistill" not in (out / "config.json").read_text()
+    unpacked = run_training(cfg(tiny_lm, tmp_path / "u", [toy], max_steps=1, packing=False))
+    assert unpacked["attn_implementation"] == "sdpa"
 
 
 @pytest.mark.parametrize("method,kw", [("sft", {}), ("neg", {"lora.r": 8, "learning_rate": 2e-2}),

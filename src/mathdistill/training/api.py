@@ -102,6 +102,7 @@ def finish(trainer: Any, tok: Any, cfg: TrainConfig, model: Any, **fields: Any) 
         m = model.merge_and_unload()
         m.save_pretrained(merged)
         tok.save_pretrained(merged)
+    fields.setdefault("attn_implementation", getattr(model.config, "_attn_implementation", None))
     doc = write_manifest(out, cfg, merged=merged, world_size=trainer.args.world_size, **fields)
     _say(f"train: wrote {out}")
     return doc

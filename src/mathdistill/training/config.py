@@ -75,6 +75,9 @@ class TrainConfig:
     max_length: int = 1024  # tokens of prompt + completion
     truncation: str = "drop"  # drop | truncate (over-length examples; counted and reported)
     packing: bool = True  # padding-free packing, position ids reset per example
+    # auto: flash_attention_2 for packed rows on CUDA with flash-attn, else per-example SDPA (training/attention.py);
+    # or any transformers attn_implementation (sdpa, eager, flash_attention_2, ...).
+    attn_implementation: str = "auto"
     prompt_format: str = "auto"  # auto | chat | plain (auto: chat for messages rows, plain for prompt rows)
     template: str | None = None  # prompt template name recorded for eval (default: from the data's stats.json)
     neg_lambda: float = 0.05  # nt: weight -lambda on negatives; ul: unlikelihood weight

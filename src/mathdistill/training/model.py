@@ -50,9 +50,16 @@ def lora_config(cfg: Any) -> Any:
                            target_modules=list(cfg.lora.target_modules), bias="none", task_type="CAUSAL_LM")
 
 
-def load_base(path: str, dtype: Any) -> Any:
+def load_base(path: str, dtype: Any, attn_implementation: str | None = None) -> Any:
     transformers = require("transformers", "train")
-    return transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    kw = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    return transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kw)
+
+
+def student_attention(cfg: Any) -> str | None:
+    from mathdistill.training.attention import choose
+
+    return choose(cfg.attn_implementation, cfg.packing)
 
 
 def load_student(cfg: Any, path: str) -> Any:
@@ -60,7 +67,7 @@ def load_student(cfg: Any, path: str) -> Any:
     import torch
 
     dtype, _ = precision(cfg)
-    model = load_base(path, dtype if cfg.lora.r > 0 else torch.float32)
+    model = load_base(path, dtype if cfg.lora.r > 0 else torch.float32, student_attention(cfg))
     if cfg.gradient_checkpointing:
         model.config.use_cache = False
     if cfg.lora.r > 0:

@@ -179,22 +179,23 @@ def is_nat_dir(path: str | Path) -> bool:
     return (Path(path) / NAT_CONFIG).exists()
 
 
-def build_nat(base_path: str, config: dict[str, Any], dtype: Any = None) -> Any:
+def build_nat(base_path: str, config: dict[str, Any], dtype: Any = None, attn_implementation: str | None = None) -> Any:
     from mathdistill.training.model import load_base
 
-    model = load_base(base_path, dtype or torch.float32)
+    model = load_base(base_path, dtype or torch.float32, attn_implementation)
     wrap(model, config["target_modules"], config["r"], config["lora_alpha"], config.get("lora_dropout", 0.0),
          config["bottleneck"], config["beta"], config["temperature"])
     return model
 
 
-def load_nat(path: str | Path, dtype: Any = None, device: str | None = None) -> Any:
+def load_nat(path: str | Path, dtype: Any = None, device: str | None = None,
+             attn_implementation: str | None = None) -> Any:
     """A saved NAT model (both adapters + integration unit) in eval mode, mode "mix"."""
     from mathdistill.models import resolve_model
 
     path = Path(path)
     config = json.loads((path / NAT_CONFIG).read_text())
-    model = build_nat(resolve_model(config["base_model"]), config, dtype)
+    model = build_nat(resolve_model(config["base_model"]), config, dtype, attn_implementation)
     load_nat_weights(model, path)
     if device:
         model.to(device)

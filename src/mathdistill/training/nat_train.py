@@ -43,7 +43,7 @@ def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     from mathdistill.training.api import _metrics, features, finish, fit, prepare_data
     from mathdistill.training.collate import Collator
     from mathdistill.training.manifest import prompt_block
-    from mathdistill.training.model import count_parameters, precision
+    from mathdistill.training.model import count_parameters, precision, student_attention
     from mathdistill.training.nat import adapter_settings, build_nat, load_negative_adapter
     from mathdistill.training.trainer import make_args, training_arguments
 
@@ -58,7 +58,7 @@ def train_nat(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
               "bottleneck": cfg.nat.bottleneck, "beta": cfg.nat.beta, "temperature": cfg.nat.temperature,
               "negative_adapter": str(neg_dir.resolve())}
     dtype, bf16 = precision(cfg)
-    model = build_nat(path, config, dtype)
+    model = build_nat(path, config, dtype, student_attention(cfg))
     n = load_negative_adapter(model, neg_dir)
     if cfg.gradient_checkpointing:
         model.config.use_cache = False

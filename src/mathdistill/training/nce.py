@@ -95,13 +95,13 @@ class NCETrainer(WeightedLossTrainer):
         super().log(logs, start_time)
 
 
-def load_teacher(teacher_dir: str, device: Any, dtype: Any) -> Any:
+def load_teacher(teacher_dir: str, device: Any, dtype: Any, attn_implementation: str | None = None) -> Any:
     from mathdistill.errors import MathdistillError
     from mathdistill.training.nat import is_nat_dir, load_nat
 
     if not is_nat_dir(teacher_dir):
         raise MathdistillError(f"--teacher {teacher_dir}: not a NAT model folder (train it with --method nat)")
-    t = load_nat(teacher_dir, dtype=dtype, device=str(device))
+    t = load_nat(teacher_dir, dtype=dtype, device=str(device), attn_implementation=attn_implementation)
     for p in t.parameters():
         p.requires_grad_(False)
     return t
@@ -113,14 +113,14 @@ def train_nce(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     from mathdistill.training.api import _metrics, features, finish, fit, prepare_data
     from mathdistill.training.collate import Collator
     from mathdistill.training.manifest import prompt_block
-    from mathdistill.training.model import count_parameters, load_student, precision
+    from mathdistill.training.model import count_parameters, load_student, precision, student_attention
     from mathdistill.training.trainer import make_args, training_arguments
 
     path, tok, examples, stats = prepare_data(cfg)
     dtype, bf16 = precision(cfg)
     model = load_student(cfg, path)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
-    teacher = load_teacher(str(cfg.nce.teacher), args.device, dtype)
+    teacher = load_teacher(str(cfg.nce.teacher), args.device, dtype, student_attention(cfg))
     if teacher.config.vocab_size != model.config.vocab_size:
         raise MathdistillError(f"--teacher {cfg.nce.teacher}: vocabulary {teacher.config.vocab_size} differs from "
                                f"the student's {model.config.vocab_size}; NCE distils token distributions")
