@@ -73,6 +73,45 @@ def test_resume_after_interruption_matches_uninterrupted(trained_ranker, tiny_en
         assert a["val_loss"] == pytest.approx(b["val_loss"], abs=1e-5)
 
 
+def test_kill_mid_epoch_resumes_from_the_step_checkpoint(trained_ranker, tiny_encoder, groups_file, tmp_path,
+                                                        monkeypatch):
+    from mathdistill.ranker import checkpoint as ck
+
+    orig = ck.save_step_checkpoint
+    saved = []
+
+    def dies_after_second_save(out, step, *a, **kw):
+        path = orig(out, step, *a, **kw)
+        saved.append(step)
+        if len(saved) == 2:
+            raise KeyboardInterrupt  # like a kill -9 right after the checkpoint landed
+        return path
+
+    monkeypatch.setattr(ck, "save_step_checkpoint", dies_after_second_save)
+    cfg = ranker_cfg(tiny_encoder, groups_file, tmp_path / "run", save_steps=2)
+    spe = trained_ranker[1]["steps_per_epoch"]
+    assert spe > 4, "the toy set must give room for mid-epoch checkpoints"
+    with pytest.raises(KeyboardInterrupt):
+        train_ranker(cfg, progress=False)
+    assert saved == [2, 4] and ck.step_checkpoint(tmp_path / "run")[0] == 4 and not ck.list_checkpoints(tmp_path / "run")
+    monkeypatch.setattr(ck, "save_step_checkpoint", orig)
+    resumed_at = []
+    real_load = ck.read_state
+
+    def spy(ckpt):
+        resumed_at.append(Path(ckpt).name)
+        return real_load(ckpt)
+
+    monkeypatch.setattr(ck, "read_state", spy)
+    s = train_ranker(cfg, progress=False)
+    assert "step-4" in resumed_at
+    assert s["status"] == "complete" and s["steps"] == trained_ranker[1]["steps"]
+    for a, b in zip(s["epochs"], trained_ranker[1]["epochs"], strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], abs=1e-5)
+        assert a["val_loss"] == pytest.approx(b["val_loss"], abs=1e-5)
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
 def test_max_steps_limits_training(tiny_encoder, groups_file, tmp_path):
     cfg = ranker_cfg(tiny_encoder, groups_file, tmp_path / "r", max_steps=3, ranker={"max_length": 4096})
     s = train_ranker(cfg, progress=False)

@@ -1,4 +1,5 @@
-"""The ranker's epoch loop: seeded draws, masked-pooling forward, per-epoch lr, validation, checkpoint."""
+"""The ranker's epoch loop: seeded draws, masked-pooling forward, per-epoch lr, validation, checkpoints
+(per epoch, and every save_steps steps inside one)."""
 
 from __future__ import annotations
 
@@ -43,13 +44,15 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
     if resume is not None:
         optimizer.load_state_dict(torch.load(resume / ck.OPTIM_FILE, map_location=device))
     epochs: list[dict[str, Any]] = list(state["epochs"])
+    partial = state.get("partial")  # resumed from a mid-epoch step checkpoint
     max_length = model.max_length(cfg.ranker.max_length)
     summary["max_length"] = max_length
     info = {"max_length": max_length, "base_encoder": cfg.model, "encoder_resolved": encoder,
             "gamma": cfg.ranker.gamma}
     pad = pad_id(tokenizer)
     B = cfg.per_device_train_batch_size
-    done_steps = sum(e["steps"] for e in epochs)
+    done_steps = sum(e["steps"] for e in epochs) + (partial["step"] if partial else 0)
+    keys = {"train_key": summary["train_key"], "data_fingerprint": summary["data_fingerprint"]}
     ck.write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
     bar = None
     if progress:
@@ -66,8 +69,11 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
             torch.manual_seed(cfg.seed * 1009 + epoch)
             draws = epoch_draws(train, epoch, cfg.seed)
             model.train()
-            loss_sum, truncated = 0.0, 0
-            for s in range(steps):
+            loss_sum, truncated, start = 0.0, 0, 0
+            if partial and partial["epoch"] == epoch:
+                loss_sum, truncated, start = partial["loss_sum"], partial["truncated"], partial["step"]
+                torch.set_rng_state(torch.load(resume / ck.RNG_FILE))  # dropout continues where it stopped
+            for s in range(start, steps):
                 batch = draws[s * B:(s + 1) * B] or draws[:B]
                 pairs = [(g.question, p) for g, p, _ in batch] + [(g.question, n) for g, _, n in batch]
                 enc = encode_pairs(tokenizer, pairs, max_length)
@@ -85,15 +91,18 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / (s + 1):.4f}")
+                if (s + 1) % cfg.save_steps == 0 and s + 1 < steps:
+                    part = {"epoch": epoch, "step": s + 1, "loss_sum": loss_sum, "truncated": truncated}
+                    ck.save_step_checkpoint(out, epoch * spe + s + 1, model, tokenizer, info, optimizer,
+                                            {"epochs": epochs, "partial": part, **keys})
             row = {"epoch": epoch + 1, "steps": steps, "lr": lr, "train_loss": loss_sum / steps,
                    "truncated_inputs": truncated, **validate(model, tokenizer, val, cfg.ranker.gamma, max_length)}
             epochs.append(row)
             if bar is not None and row["val_pairwise_accuracy"] is not None:
                 bar.write(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}, "
                           f"val pairwise acc {row['val_pairwise_accuracy']:.3f}")
-            state = {"epochs": epochs, "train_key": summary["train_key"],
-                     "data_fingerprint": summary["data_fingerprint"]}
-            ck.save_checkpoint(out, epoch + 1, model, tokenizer, info, optimizer, state, keep={_best(epochs)})
+            ck.save_checkpoint(out, epoch + 1, model, tokenizer, info, optimizer, {"epochs": epochs, **keys},
+                               keep={_best(epochs)})
             ck.write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
     finally:
         if bar is not None:

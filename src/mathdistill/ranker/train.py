@@ -153,9 +153,13 @@ def _resume_point(out: Path, cfg: Any, key: dict, fp: dict) -> Path | None:
             raise ConfigError(f"--resume-from-checkpoint {p}: not a ranker checkpoint (no {ck.STATE_FILE})")
         return p
     found = ck.list_checkpoints(out)
-    if not found:
+    ckpt = found[-1][1] if found else None
+    mid = ck.step_checkpoint(out)
+    done = sum(e["steps"] for e in ck.read_state(ckpt)["epochs"]) if ckpt else 0
+    if mid is not None and mid[0] > done:  # killed mid-epoch after a step checkpoint
+        ckpt = mid[1]
+    if ckpt is None:
         return None
-    ckpt = found[-1][1]
     st = ck.read_state(ckpt)
     if st.get("train_key") != key or not same_data(st.get("data_fingerprint"), fp):
         raise ConfigError(f"{ckpt} was written with other settings or data; use a new --output-dir "
