@@ -73,3 +73,17 @@ def test_demo_config_ships_inside_the_package():
     p = demo_config_path()
     assert p.parent.name == "pipeline"
     assert p.exists() and p.resolve() == (Path(__file__).resolve().parents[1] / "configs" / "demo.yaml").resolve()
+
+
+@pytest.mark.parametrize("name", ["ddp", "deepspeed_zero2", "deepspeed_zero3"])
+def test_accelerate_configs_load_with_accelerate(name):
+    # Parsed by accelerate's own loader, as `accelerate launch --config_file` does.
+    config_args = pytest.importorskip("accelerate.commands.config.config_args")
+    path = Path(__file__).resolve().parents[1] / "configs" / "accelerate" / f"{name}.yaml"
+    cfg = config_args.load_config_from_file(str(path))
+    assert cfg.num_processes >= 2 and not cfg.use_cpu
+    want = {"ddp": "MULTI_GPU", "deepspeed_zero2": "DEEPSPEED", "deepspeed_zero3": "DEEPSPEED"}[name]
+    assert cfg.distributed_type.name == want
+    if want == "DEEPSPEED":
+        assert cfg.deepspeed_config["zero_stage"] == int(name[-1])
+    assert "accelerate launch --config_file configs/accelerate/" in path.read_text().split("compute_environment")[0]
