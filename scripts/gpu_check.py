@@ -40,7 +40,7 @@ def build_model(tok_dir: str, out: Path) -> str:
 
 def rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    words = "then we add the two numbers and multiply by three so the total becomes".split()
+    words = ["then", "we", "add", "the", "two", "numbers", "and", "multiply", "by", "three", "so", "the", "total", "becomes"]
     return [{"prompt": f"Problem:\nWhat is {i} plus {i + 1}?\n\nSolution:\n",
              "completion": " ".join(rng.choice(words) for _ in range(rng.randint(lo, hi))) + f" {2 * i + 1}."}
             for i in range(n)]

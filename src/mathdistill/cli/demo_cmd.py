@@ -38,11 +38,11 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
     ) -> None:
         """RFT demo: SmolLM2 learns from its own correct answers to arithmetic word problems; before vs after."""
+        import os
+
         from mathdistill.errors import ConfigError
         from mathdistill.pipeline import load_run_config, run_pipeline
         from mathdistill.pipeline.plan import resolve_backend
-
-        import os
 
         # vLLM's per-weight load warnings would bury the demo's own progress lines.
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")

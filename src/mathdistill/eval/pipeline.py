@@ -60,7 +60,6 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
     from mathdistill.data.prompts import default_template, make_prompter
     from mathdistill.data.sources import load_problems
     from mathdistill.eval.model_prep import prepare_model
-
     from mathdistill.training import trained_prompt
 
     model_id = prepare_model(cfg.model, cfg.backend)
