@@ -16,11 +16,21 @@ from typing import Any
 NAME = "mathdistill_packed_sdpa"
 
 
+# Every layer of one forward gets the same position_ids object: find the example boundaries once per
+# forward, not once per layer (each lookup is a device sync on GPU). Holding the tensor keeps its id unique.
+_last: tuple[Any, list[tuple[int, int]]] | None = None
+
+
 def _segments(position_ids: Any, length: int) -> list[tuple[int, int]]:
-    starts = (position_ids[0] == 0).nonzero().flatten().tolist()
+    global _last
+    if _last is not None and _last[0] is position_ids:
+        return _last[1]
+    starts = (position_ids.reshape(-1) == 0).nonzero().flatten().tolist()
     if not starts or starts[0] != 0:
         starts = [0, *starts]
-    return list(zip(starts, [*starts[1:], length], strict=True))
+    segs = list(zip(starts, [*starts[1:], length], strict=True))
+    _last = (position_ids, segs)
+    return segs
 
 
 def packed_sdpa_attention(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
@@ -40,7 +50,7 @@ def packed_sdpa_attention(module: Any, query: Any, key: Any, value: Any, attenti
     p = dropout if module.training else 0.0
     outs = [F.scaled_dot_product_attention(query[:, :, a:b], key[:, :, a:b], value[:, :, a:b], dropout_p=p,
                                            scale=scaling, is_causal=True)
-            for a, b in _segments(pos.reshape(1, -1), t)]
+            for a, b in _segments(pos, t)]
     out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=2)
     return out.transpose(1, 2).contiguous(), None
 
