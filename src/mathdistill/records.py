@@ -2,7 +2,7 @@
 
 Records are small mutable dataclasses with `to_dict` / `from_dict`. `from_dict` is strict
 about required fields and types so that a bad line fails loudly with file, line and field
-(see `mathdistill.data.jsonl`), never as a silent None row.
+(see `mathdistill.io.jsonl`), never as a silent None row.
 """
 
 from __future__ import annotations

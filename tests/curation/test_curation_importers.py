@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mathdistill.curation.importers import TDG_MAPPING, PoolMapping, import_pool, parse_pool
-from mathdistill.data.jsonl import read_records
+from mathdistill.io.jsonl import read_records
 from mathdistill.errors import DataError
 from mathdistill.records import Problem, Sample
 

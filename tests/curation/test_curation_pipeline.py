@@ -11,7 +11,7 @@ from curation_helpers import mk, problem, write_dir
 from mathdistill.curation import formats
 from mathdistill.curation.config import CurateConfig
 from mathdistill.curation.pipeline import curate
-from mathdistill.data.jsonl import read_records
+from mathdistill.io.jsonl import read_records
 from mathdistill.records import Sample
 
 

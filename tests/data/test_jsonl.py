@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from mathdistill.data.jsonl import (
+from mathdistill.io.jsonl import (
     JsonlAppender,
     done_keys,
     read_jsonl,

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from mathdistill.data.answers import gsm8k_gold, gsm8k_solution_to_cot, math_gold
+from mathdistill.data.answers import gsm8k_solution_to_cot
+from mathdistill.grading.grader import reference_answer
 from mathdistill.data.sources import load_local_jsonl, load_problems
 from mathdistill.errors import DataError, MathdistillError
 
@@ -30,7 +31,7 @@ def test_gsm8k_gold_and_ids(data_dir):
     [("so #### 1,000", "1000"), ("a\n#### -3", "-3"), ("#### 0.5 ", "0.5"), ("no marker", None)],
 )
 def test_gsm8k_gold_edge_cases(sol, gold):
-    assert gsm8k_gold(sol) == gold
+    assert reference_answer(sol) == gold
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def test_gsm8k_gold_edge_cases(sol, gold):
     ],
 )
 def test_math_gold_edge_cases(sol, gold):
-    assert math_gold(sol) == gold
+    assert reference_answer(sol) == gold
 
 
 def test_math_known_problems(data_dir):

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mathdistill.cli.main import app
-from mathdistill.data.jsonl import read_records
+from mathdistill.io.jsonl import read_records
 from mathdistill.errors import MathdistillError
 from mathdistill.grading import GRADER_VERSION, regrade_run
 from mathdistill.records import Sample

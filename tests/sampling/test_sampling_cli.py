@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from mathdistill.cli.main import app
 from mathdistill.config import load_config
-from mathdistill.data.jsonl import read_jsonl
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.sampling.config import SampleConfig
 
 REPO = Path(__file__).resolve().parents[2]

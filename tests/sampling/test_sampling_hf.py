@@ -82,7 +82,7 @@ def test_cli_samples_with_hf_backend(tiny_model, tmp_path, data_dir):
     from typer.testing import CliRunner
 
     from mathdistill.cli.main import app
-    from mathdistill.data.jsonl import read_jsonl
+    from mathdistill.io.jsonl import read_jsonl
 
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["sample", "--data", "gsm8k", "--split", "test", "--limit", "3", "--model",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdistill.data.jsonl import read_jsonl
+from mathdistill.io.jsonl import read_jsonl
 
 
 def sample_cmd(out: Path, *extra: str) -> list[str]:

@@ -7,7 +7,7 @@ import shutil
 from typer.testing import CliRunner
 
 from mathdistill.cli.main import app
-from mathdistill.data.jsonl import read_jsonl
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.data.sources import load_problems
 
 

@@ -160,7 +160,7 @@ def test_api_key_from_env(monkeypatch, server):
 
 
 def test_runner_through_the_server(server, tmp_path):
-    from mathdistill.data.jsonl import read_jsonl
+    from mathdistill.io.jsonl import read_jsonl
     from mathdistill.records import Problem
     from mathdistill.sampling.config import SampleConfig
     from mathdistill.sampling.runner import run_sampling

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mathdistill.data.jsonl import read_jsonl
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.sampling.config import SampleConfig
 
 pytestmark = pytest.mark.slow

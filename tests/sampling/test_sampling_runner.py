@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mathdistill.data.jsonl import read_jsonl
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.errors import ConfigError
 from mathdistill.records import Problem
 from mathdistill.sampling.backends.fake import FakeBackend

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mathdistill.data.jsonl import read_jsonl
+from mathdistill.io.jsonl import read_jsonl
 
 pytestmark = pytest.mark.slow
 

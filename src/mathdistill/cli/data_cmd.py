@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSONL records.")] = False,
     ) -> None:
         """Print the first problems of a source with their gold answers."""
-        from mathdistill.data.jsonl import dumps
         from mathdistill.data.sources import load_problems
+        from mathdistill.io.jsonl import dumps
 
         probs = load_problems(source, split, data_dir=data_dir, limit=limit, question_field=question_field,
                               answer_field=answer_field, id_field=id_field)

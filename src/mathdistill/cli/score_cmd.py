@@ -23,8 +23,8 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, Opt("--progress/--no-progress", help="Show a progress bar.")] = True,
     ) -> None:
         """Write f(question, response) for each sampled (voted) sample; feed it to `eval --voting asc --ranker scores.jsonl`."""
-        from mathdistill.data.jsonl import read_records, write_jsonl
         from mathdistill.errors import ConfigError, MathdistillError
+        from mathdistill.io.jsonl import read_records, write_jsonl
         from mathdistill.ranker import load_ranker
         from mathdistill.ranker.scorer import sample_question
         from mathdistill.records import Sample

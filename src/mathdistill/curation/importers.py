@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.curation.writer import check_resume, run_meta, write_json, write_stats
-from mathdistill.data.answers import gsm8k_gold, math_gold
-from mathdistill.data.jsonl import JsonlAppender, done_keys, read_jsonl, read_records, write_jsonl
 from mathdistill.errors import DataError
+from mathdistill.grading.grader import reference_answer
+from mathdistill.io.jsonl import JsonlAppender, done_keys, read_jsonl, read_records, write_jsonl
 from mathdistill.records import Problem, Sample
 
 CHUNK = 500  # graded samples appended per write (the resume granularity)
@@ -74,10 +74,9 @@ def gold_from(raw: str, pid: str) -> tuple[str | None, str | None]:
     from mathdistill.data.sources import MATH_ERRATA
 
     text = raw.strip()
-    if "\\boxed" in text or "\\fbox" in text:
-        return (math_gold(text) or MATH_ERRATA.get(pid)), text
-    if "####" in text:
-        return gsm8k_gold(text), text
+    ref = reference_answer(text)
+    if ref is not None or "\\boxed" in text or "\\fbox" in text:
+        return (ref or MATH_ERRATA.get(pid)), text
     return text or None, None
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from mathdistill.curation import dedup, formats, select
 from mathdistill.curation.config import CurateConfig
 from mathdistill.curation.reader import SamplesDir, is_no_answer, is_truncated, load_samples_dir
-from mathdistill.data.jsonl import write_jsonl
+from mathdistill.io.jsonl import write_jsonl
 from mathdistill.records import Problem, Sample
 
 Grouped = dict[str, list[Sample]]

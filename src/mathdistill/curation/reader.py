@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import read_jsonl, read_records
 from mathdistill.errors import DataError
+from mathdistill.io.jsonl import read_jsonl, read_records
 from mathdistill.records import Problem, RecordFieldError, Sample
 
 

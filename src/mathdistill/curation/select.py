@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
-from mathdistill.data.jsonl import read_jsonl
 from mathdistill.errors import DataError
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.records import Sample
 
 

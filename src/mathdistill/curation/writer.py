@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathdistill.curation.reader import is_no_answer
-from mathdistill.data.jsonl import write_jsonl
 from mathdistill.errors import MathdistillError
+from mathdistill.io.atomic import write_json_atomic
+from mathdistill.io.jsonl import write_jsonl
 from mathdistill.records import Sample
 
 if TYPE_CHECKING:
@@ -102,6 +102,4 @@ def write_stats(out: Path, samples: list[Sample], problem_ids: list[str]) -> dic
 
 
 def write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)
+    write_json_atomic(path, obj, indent=2)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.answers import gsm8k_gold, math_gold
-from mathdistill.data.jsonl import read_jsonl
 from mathdistill.errors import DataError, MathdistillError
+from mathdistill.grading.grader import reference_answer
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.records import Problem
 
 DATA_ENV = "MATHDISTILL_DATA"
@@ -51,7 +51,7 @@ def _req(d: dict, key: str, path: str, lineno: int) -> Any:
 
 def _gsm8k(d: dict, where: str, i: int, split: str) -> Problem:
     sol = _req(d, "answer", where, i)
-    gold = gsm8k_gold(sol)
+    gold = reference_answer(sol)
     if not gold:
         raise DataError(where, i, "answer", "no '#### <answer>' marker in the solution")
     return Problem(id=f"gsm8k/{split}/{i - 1}", question=_req(d, "question", where, i), answer=gold,
@@ -65,7 +65,7 @@ MATH_ERRATA = {"train/number_theory/7115.json": "0", "train/number_theory/7117.j
 
 def _math(d: dict, where: str, i: int, split: str) -> Problem:
     sol = _req(d, "solution", where, i)
-    gold = math_gold(sol) or MATH_ERRATA.get(d.get("unique_id", ""))
+    gold = reference_answer(sol) or MATH_ERRATA.get(d.get("unique_id", ""))
     if not gold:
         raise DataError(where, i, "solution", "no \\boxed{} answer in the solution")
     pid = d.get("unique_id") or f"math/{i - 1}"
@@ -264,10 +264,9 @@ def load_local_jsonl(
             raise DataError(p, lineno, af, f"expected a string or number, got {type(raw).__name__}")
         ans = str(raw).strip()
         solution = None
-        if "####" in ans:
-            solution, ans = ans, gsm8k_gold(ans) or ""
-        elif "\\boxed" in ans or "\\fbox" in ans:
-            solution, ans = ans, math_gold(ans) or ""
+        ref = reference_answer(ans)
+        if ref is not None or "\\boxed" in ans or "\\fbox" in ans:
+            solution, ans = ans, ref or ""
         if not ans:
             raise DataError(p, lineno, af, "no final answer could be read from it")
         if id_field:

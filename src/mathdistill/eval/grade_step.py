@@ -15,15 +15,6 @@ from mathdistill.inference.voting import distinct_answers
 from mathdistill.records import Sample
 
 
-def grade_samples(samples: Sequence[Sample], *, workers: int = 2, timeout_s: float = 5.0) -> None:
-    """Fill pred/correct/rule/error of every sample in place."""
-    from mathdistill.grading import grade_many
-
-    items = [{"response": s.response, "answer": s.answer or "", "finish_reason": s.finish_reason} for s in samples]
-    for s, g in zip(samples, grade_many(items, workers=workers, timeout_s=timeout_s), strict=True):
-        s.pred, s.correct, s.rule, s.error = g.pred, bool(g.correct), g.rule, g.error
-
-
 def pair_equivalence(a: str, b: str, *, finish_reason: str | None = None):
     """`grade_many` worker function: is answer `a` equivalent to answer `b`? (module-level: picklable)"""
     from mathdistill.grading import Grade, is_equivalent

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.config import save_resolved
-from mathdistill.data.jsonl import read_records, write_jsonl
 from mathdistill.errors import MathdistillError
 from mathdistill.eval import metrics as M
 from mathdistill.eval.aggregate import MetricOptions, build_rows, dataset_metrics
 from mathdistill.eval.config import EvalConfig
-from mathdistill.eval.grade_step import equivalence_table, grade_samples
+from mathdistill.eval.grade_step import equivalence_table
 from mathdistill.eval.runner import GenerationJob, run_job
+from mathdistill.grading.apply import grade_samples
+from mathdistill.io.jsonl import read_records, write_jsonl
 from mathdistill.records import Problem, Sample
 from mathdistill.sampling.base import Backend, SamplingParams
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import JsonlAppender, read_jsonl, write_jsonl
 from mathdistill.data.prompts import Prompter
+from mathdistill.io.jsonl import JsonlAppender, read_jsonl, write_jsonl
 from mathdistill.records import Problem, Sample
 from mathdistill.sampling.base import Backend, GenerationRequest, SamplingParams
 

@@ -6,6 +6,7 @@
 sampling run in place, no resampling). Policies: docs/grading.md. sympy is imported only when needed.
 """
 
+from mathdistill.grading.apply import grade_items, grade_samples, write_grade
 from mathdistill.grading.compare import is_equivalent
 from mathdistill.grading.extract import Extraction, extract_answer
 from mathdistill.grading.grader import DEFAULT_PERCENT, GRADER_VERSION, Grade, grade, grader_id
@@ -14,4 +15,5 @@ from mathdistill.grading.pool import GradingPool, grade_many
 from mathdistill.grading.regrade import regrade_run
 
 __all__ = ["DEFAULT_PERCENT", "GRADER_VERSION", "PERCENT_MODES", "Extraction", "Grade", "GradingPool",
-           "extract_answer", "grade", "grade_many", "grader_id", "is_equivalent", "regrade_run"]
+           "extract_answer", "grade", "grade_items", "grade_many", "grade_samples", "grader_id", "is_equivalent",
+           "regrade_run", "write_grade"]

@@ -20,7 +20,7 @@ _BATCH = 2048
 
 def _count_lines(path: Path) -> int | None:
     try:
-        from mathdistill.data.jsonl import _open_text
+        from mathdistill.io.jsonl import _open_text
 
         with _open_text(path) as f:
             return sum(1 for line in f if line.strip())
@@ -34,7 +34,7 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     """Write `out_path` = input lines + pred/correct/rule/error/grader; return summary counts."""
     from tqdm import tqdm
 
-    from mathdistill.data.jsonl import dumps, read_jsonl
+    from mathdistill.io.jsonl import dumps, read_jsonl
 
     src = Path(in_path)
     out = Path(out_path)

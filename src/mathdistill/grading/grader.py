@@ -42,18 +42,25 @@ class Grade:
         return self.pred is None
 
 
-def gold_answer(gold: str) -> str:
-    """A gold that is a whole reference solution is reduced to its last \\boxed{} (MATH) or to the text
-    after its last `####` (GSM8K)."""
-    if "\\boxed" in gold or "\\fbox" in gold:
-        b = last_boxed(gold)
+def reference_answer(solution: str) -> str | None:
+    """The final answer written in a reference solution, or None when it marks none.
+
+    The one rule for every reader of gold answers (dataset loaders, imports, the grader): the last
+    \\boxed{} (MATH; an empty box gives "", an erratum the caller decides on), else the text after
+    the last `####` (GSM8K) with thousands commas dropped."""
+    if "\\boxed" in solution or "\\fbox" in solution:
+        b = last_boxed(solution)
         if b is not None:
             return b
-    if "####" in gold:
-        tail = gold.rsplit("####", 1)[1].strip()
-        if tail:
-            return tail
-    return gold
+    if "####" in solution:
+        return solution.rsplit("####", 1)[1].strip().replace(",", "") or None
+    return None
+
+
+def gold_answer(gold: str) -> str:
+    """A gold that is a whole reference solution is reduced to the answer it marks."""
+    ref = reference_answer(gold)
+    return gold if ref is None else ref
 
 
 def grade(response: str, gold: str, *, finish_reason: str | None = None, percent: str = DEFAULT_PERCENT) -> Grade:

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from mathdistill.grading.grader import DEFAULT_PERCENT, grader_id
+from mathdistill.io.atomic import write_json_atomic
 
 _BATCH = 4096
 
@@ -27,7 +28,7 @@ def _stamp(p: Path) -> tuple[int, int]:
 
 
 def _golds(run: Path) -> dict[str, str]:
-    from mathdistill.data.jsonl import read_jsonl
+    from mathdistill.io.jsonl import read_jsonl
 
     probs = run / "problems.jsonl"
     if not probs.exists():
@@ -38,9 +39,9 @@ def _golds(run: Path) -> dict[str, str]:
 def regrade_run(run_dir: str | os.PathLike, *, percent: str = DEFAULT_PERCENT, workers: int = 2,
                 timeout_s: float = 5.0, out: str | os.PathLike | None = None) -> dict:
     """Regrade RUN_DIR/samples.jsonl (or a samples file); return counts, flips included."""
-    from mathdistill.data.jsonl import dumps, read_jsonl, write_jsonl
     from mathdistill.errors import DataError, MathdistillError
     from mathdistill.grading.pool import GradingPool, grade_many
+    from mathdistill.io.jsonl import dumps, read_jsonl, write_jsonl
 
     src = Path(run_dir)
     path = src / "samples.jsonl" if src.is_dir() else src
@@ -123,6 +124,4 @@ def _update_run_json(run_json: Path, summary: dict) -> None:
     entry = {"at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), "from": meta.get("grader"), **summary}
     meta["grader"] = summary["grader"]
     meta["regrades"] = [*meta.get("regrades", []), entry]
-    tmp = run_json.with_name(run_json.name + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, run_json)
+    write_json_atomic(run_json, meta, indent=2)

@@ -47,7 +47,7 @@ class ScoresFile:
     """Scores read from JSONL `{problem_id, sample_idx, score}` (extra fields ignored)."""
 
     def __init__(self, path: str | Path):
-        from mathdistill.data.jsonl import read_jsonl
+        from mathdistill.io.jsonl import read_jsonl
 
         self.path = Path(path)
         self.name = f"scores:{self.path}"

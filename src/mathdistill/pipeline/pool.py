@@ -12,8 +12,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from mathdistill.data.jsonl import read_records, write_jsonl
 from mathdistill.errors import DataError
+from mathdistill.io.jsonl import read_records, write_jsonl
 from mathdistill.records import Problem, Sample
 
 

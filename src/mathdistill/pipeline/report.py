@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from mathdistill.io.atomic import write_text_atomic
 from mathdistill.pipeline.plan import Stage
 
 
@@ -52,6 +53,4 @@ def write_report(path: Path, stages: list[Stage], doc: dict[str, Any], title: st
     html = build_html(runs, title=title)
     html = html.replace("<main>", "<main>" + before_after_section(doc), 1)
     html = html.replace("<nav>", "<nav><a href='#before-after'>Before / after</a>", 1)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, html)

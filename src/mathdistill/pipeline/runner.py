@@ -10,13 +10,12 @@ went); each long stage shows its own progress bar.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import ConfigError
+from mathdistill.io.atomic import write_json_atomic
 from mathdistill.pipeline.config import RunConfig
 from mathdistill.pipeline.plan import KINDS, Stage, build_plan
 from mathdistill.pipeline.stages import check_not_stale, execute, mark_done, status
@@ -73,9 +72,7 @@ def _write_run_info(run: Path, cfg: RunConfig, plan: list[dict[str, Any]]) -> No
     save_resolved(cfg, run)
     meta = run_metadata(config=cfg, extra={"stage": "run", "plan": [{k: v for k, v in p.items() if k != "config"}
                                                                     for p in plan]})
-    tmp = run / "run.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=1, default=str))
-    os.replace(tmp, run / "run.json")
+    write_json_atomic(run / "run.json", meta)
 
 
 class Eta:

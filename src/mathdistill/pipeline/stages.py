@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import ConfigError
+from mathdistill.io.atomic import write_json_atomic
 from mathdistill.pipeline.plan import Stage
 
 MARKER = "mathdistill_stage.json"
@@ -59,9 +59,7 @@ def mark_done(stage: Stage, seconds: float, result: dict[str, Any] | None = None
            "seconds": round(seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
            "result": _brief(result or {})}
     stage.path.mkdir(parents=True, exist_ok=True)
-    tmp = marker_path(stage).with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=str))
-    os.replace(tmp, marker_path(stage))
+    write_json_atomic(marker_path(stage), doc)
 
 
 def _brief(d: dict[str, Any]) -> dict[str, Any]:

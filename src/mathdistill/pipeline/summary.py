@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mathdistill.io.atomic import write_json_atomic
 from mathdistill.pipeline.plan import Stage
 
 TEST = ("paired bootstrap over the same test problems ({n_boot} resamples); significant when the 95% "
@@ -26,7 +27,7 @@ def per_problem(eval_dir: Path, metric: str) -> dict[str, dict[str, float]]:
     p = eval_dir / "per_problem.jsonl"
     if not p.exists():
         return out
-    from mathdistill.data.jsonl import read_jsonl
+    from mathdistill.io.jsonl import read_jsonl
 
     for _, row in read_jsonl(p):
         if metric == "greedy":
@@ -82,9 +83,7 @@ def build_summary(evals: list[Stage], metric: str, n_boot: int, seed: int = 0) -
 
 
 def write_summary(doc: dict[str, Any], path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=1))
-    tmp.replace(path)
+    write_json_atomic(path, doc)
 
 
 def _pct(v: dict | None) -> str:

@@ -116,9 +116,3 @@ def install_model(ckpt: Path, out: Path) -> None:
         else:
             shutil.copyfile(src, tmp)
         os.replace(tmp, dst)
-
-
-def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str))
-    os.replace(tmp, path)

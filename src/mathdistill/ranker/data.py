@@ -33,7 +33,7 @@ def _text_list(path: Path, lineno: int, d: dict, name: str) -> list[str]:
 
 def read_groups(paths: Sequence[str | Path]) -> tuple[list[RankerGroup], int]:
     """All usable groups of `paths` and how many were skipped (no positive or no negative)."""
-    from mathdistill.data.jsonl import read_jsonl
+    from mathdistill.io.jsonl import read_jsonl
 
     groups: list[RankerGroup] = []
     skipped = 0

@@ -7,6 +7,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from mathdistill.io.atomic import write_json_atomic
 from mathdistill.ranker.data import RankerGroup, epoch_draws
 
 
@@ -53,7 +54,7 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
     B = cfg.per_device_train_batch_size
     done_steps = sum(e["steps"] for e in epochs) + (partial["step"] if partial else 0)
     keys = {"train_key": summary["train_key"], "data_fingerprint": summary["data_fingerprint"]}
-    ck.write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
+    write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -103,7 +104,7 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
                           f"val pairwise acc {row['val_pairwise_accuracy']:.3f}")
             ck.save_checkpoint(out, epoch + 1, model, tokenizer, info, optimizer, {"epochs": epochs, **keys},
                                keep={_best(epochs)})
-            ck.write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
+            write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
     finally:
         if bar is not None:
             bar.close()

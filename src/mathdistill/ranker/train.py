@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import ConfigError, MathdistillError
+from mathdistill.io.atomic import write_json_atomic
 from mathdistill.ranker.data import fingerprint, pairwise_accuracy, read_groups, split_groups
 
 # TDG's optimiser (methods.md 3.6). TrainConfig's weight_decay default (0.0) is the LM's; for the
@@ -134,7 +135,7 @@ def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
         "train_loss": epochs[-1]["train_loss"], "steps": sum(e["steps"] for e in epochs),
         "run_metadata": run_metadata(config=cfg, seeds={"seed": cfg.seed}, extra={"method": "ranker"}),
     })
-    ck.write_json_atomic(out / MANIFEST, summary)
+    write_json_atomic(out / MANIFEST, summary)
     ck.clear_checkpoints(out)
     return summary
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import read_jsonl
 from mathdistill.errors import MathdistillError
+from mathdistill.io.jsonl import read_jsonl
 
 
 @dataclass

@@ -11,8 +11,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from mathdistill.data.jsonl import read_jsonl, write_jsonl
 from mathdistill.errors import DataError, MathdistillError
+from mathdistill.io.atomic import write_json_atomic
+from mathdistill.io.jsonl import read_jsonl, write_jsonl
 from mathdistill.sampling.runner import PROBLEMS, RUN, SAMPLES, STATS
 
 
@@ -49,5 +50,4 @@ def merge_run_info(out: Path, shard_dirs: list[Path]) -> None:
     for d in shard_dirs:
         if (d / RUN).exists():
             runs[str(d)] = json.loads((d / RUN).read_text())
-    (out / RUN).write_text(json.dumps({"merged_from": [str(d) for d in shard_dirs], "shards": runs},
-                                      indent=2, default=str))
+    write_json_atomic(out / RUN, {"merged_from": [str(d) for d in shard_dirs], "shards": runs}, indent=2)

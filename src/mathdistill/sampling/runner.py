@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import JsonlAppender, read_records, write_jsonl
 from mathdistill.errors import BackendError, ConfigError, DataError
+from mathdistill.grading.apply import grade_samples
+from mathdistill.io.atomic import write_json_atomic
+from mathdistill.io.jsonl import JsonlAppender, read_records, write_jsonl
 from mathdistill.records import Problem, Sample
 from mathdistill.sampling.base import Backend, GenerationRequest, SamplingParams
 from mathdistill.sampling.config import SampleConfig
@@ -127,17 +128,6 @@ def rebuild_states(path: Path, problems: list[Problem], strategy: Strategy) -> d
     return states
 
 
-def grade_samples(samples: list[Sample], pool: Any, timeout_s: float = 5.0) -> None:
-    """Fill pred / correct / rule / error in place (process pool, per-item wall-clock timeout);
-    without a pool, in this process under the grader's alarm timeout."""
-    from mathdistill.grading import grade_many
-
-    items = [(s.response, s.answer, s.finish_reason) for s in samples]
-    grades = pool.map(items) if pool is not None else grade_many(items, workers=1, timeout_s=timeout_s)
-    for s, g in zip(samples, grades, strict=True):
-        s.pred, s.correct, s.rule, s.error = g.pred, bool(g.correct), g.rule, g.error
-
-
 def warm_up(pool: Any, tries: int = 3) -> None:
     """Start the grading workers from the main thread, before the helper thread exists, and let
     their start-up (imports, sympy) happen outside real items' timeouts."""
@@ -172,9 +162,7 @@ def write_run_json(out: Path, cfg: SampleConfig, backend: Backend, prep: Prepare
     regrades = _previous(out / RUN).get("regrades")
     if regrades:  # `grade --regrade` history survives a resumed run rewriting run.json
         meta["regrades"] = regrades
-    tmp = out / (RUN + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, default=str))
-    os.replace(tmp, out / RUN)
+    write_json_atomic(out / RUN, meta, indent=2)
 
 
 class Progress:
@@ -306,7 +294,7 @@ def _loop(cfg: SampleConfig, backend: Backend, prep: Prepared, strategy: Strateg
                     finish_reason=c.finish_reason, num_tokens=c.num_tokens, teacher=teacher,
                     temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens,
                     seed=seed, answer=gold[pid]))
-        grade_samples(samples, pool, cfg.grading_timeout_s)
+        grade_samples(samples, pool=pool, timeout_s=cfg.grading_timeout_s)
         appender.write_many(samples)  # only graded, whole lines reach the file
         tok = 0
         for smp in samples:

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import read_jsonl, write_jsonl
 from mathdistill.errors import DataError
+from mathdistill.io.jsonl import read_jsonl, write_jsonl
 from mathdistill.sampling.strategies import ProblemState
 
 

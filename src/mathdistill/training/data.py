@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdistill.data.jsonl import read_jsonl
 from mathdistill.errors import DataError, MathdistillError
+from mathdistill.io.jsonl import read_jsonl
 
 IGNORE = -100
 

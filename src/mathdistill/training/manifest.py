@@ -11,21 +11,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import ConfigError
+from mathdistill.io.atomic import write_json_atomic
 
 GUARD = "train_guard.json"
 # Fields that may change between a killed run and its rerun without changing the result.
 _VOLATILE = ("resume_from_checkpoint", "report_to", "dataloader_num_workers", "logging_steps", "merge")
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: DDP ranks may write at once
-    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)
 
 
 def config_key(cfg: Any, data_fingerprint: str) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill._optional import require
-from mathdistill.data.jsonl import read_jsonl
 from mathdistill.errors import DataError, MathdistillError
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.training.config import TrainConfig
 from mathdistill.training.data import DataStats, fingerprint
 

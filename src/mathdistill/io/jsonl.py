@@ -76,7 +76,7 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[Any]) -> int:
     """Write rows (dicts or records) atomically: to a temp file, then rename."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")  # per process: two writers never share a temp
     n = 0
     with open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
