@@ -9,6 +9,8 @@
 
     python benchmarks/grading.py                   # defaults: all 120k for ours, 3000 for math-verify
     python benchmarks/grading.py --mv-limit 1000 --skip-pool
+
+math-verify comes with the `bench` extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
@@ -276,6 +278,8 @@ def main() -> None:
     ap.add_argument("--skip-teacher", action="store_true")
     ap.add_argument("--dump", default="", help="write mathdistill/math-verify disagreements here (JSONL)")
     args = ap.parse_args()
+    if importlib.util.find_spec("math_verify") is None:
+        raise SystemExit("benchmarks/grading.py compares with math-verify: pip install -e '.[bench]'")
     logging.disable(logging.WARNING)  # math-verify logs every parse failure
     print(f"grader {GRADER_VERSION}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
           "(other jobs share the machine)")

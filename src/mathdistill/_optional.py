@@ -18,7 +18,3 @@ def require(module: str, extra: str) -> ModuleType:
         ) from e
 
 
-def available(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None

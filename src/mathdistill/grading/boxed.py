@@ -20,16 +20,6 @@ def last_boxed(text: str) -> str | None:
     return None
 
 
-def all_boxed(text: str) -> list[str]:
-    """Contents of every complete \\boxed/\\fbox in order."""
-    out = []
-    for m in _BOX_RE.finditer(text):
-        content = _box_content(text, m.end())
-        if content is not None:
-            out.append(content.strip())
-    return out
-
-
 def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, content) of every complete \\boxed/\\fbox, in order (end is after the argument)."""
     out = []

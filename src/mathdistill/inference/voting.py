@@ -38,10 +38,6 @@ class AnswerClasses:
     labels: list[int]
     reps: list[str]
 
-    def members(self, c: int) -> list[int]:
-        return [i for i, lab in enumerate(self.labels) if lab == c]
-
-
 @dataclass
 class Vote:
     answer: str | None  # representative of the winning class (first of the tied ones)
