@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,26 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8")
 
 
+def _lines(p: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a UTF-8 file, gzip when the name ends in .gz; each way a file can be
+    unreadable (a folder, not gzip, not UTF-8) is one DataError naming the file and line."""
+    if p.is_dir():
+        raise DataError(p, None, None, "is a directory, expected a JSONL file")
+    opener = gzip.open if p.suffix == ".gz" else open
+    lineno = 0
+    try:
+        with opener(p, "rb") as f:
+            for lineno, raw in enumerate(f, 1):
+                try:
+                    yield lineno, raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise DataError(p, lineno, None, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column "
+                                                     f"{e.start + 1}); convert the file to UTF-8") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise DataError(p, lineno + 1 if lineno else None, None,
+                        f"not a readable gzip file ({e}); is the .gz name right?") from None
+
+
 def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> Iterator[tuple[int, dict]]:
     """Yield (line_number, object) for each non-blank line; raise DataError on bad lines.
 
@@ -36,21 +57,20 @@ def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> Ite
     p = Path(path)
     if not p.exists():
         raise DataError(p, None, None, "file not found")
-    with _open_text(p) as f:
-        prev: tuple[int, str] | None = None
-        for lineno, line in enumerate(f, 1):
-            if prev is not None:
-                yield _parse(p, *prev)
-            prev = (lineno, line) if line.strip() else None
+    prev: tuple[int, str] | None = None
+    for lineno, line in _lines(p):
         if prev is not None:
-            lineno, line = prev
-            if allow_torn_tail and not line.endswith("\n"):
-                try:
-                    yield _parse(p, lineno, line)
-                except DataError:
-                    return
-            else:
+            yield _parse(p, *prev)
+        prev = (lineno, line) if line.strip() else None
+    if prev is not None:
+        lineno, line = prev
+        if allow_torn_tail and not line.endswith("\n"):
+            try:
                 yield _parse(p, lineno, line)
+            except DataError:
+                return
+        else:
+            yield _parse(p, lineno, line)
 
 
 def _parse(p: Path, lineno: int, line: str) -> tuple[int, dict]:

@@ -112,3 +112,33 @@ def test_gz_reading(tmp_path):
         f.write('{"a": 1}\n{"a": 2}\n')
     assert [o["a"] for _, o in read_jsonl(p)] == [1, 2]
     assert os.path.getsize(p) > 0
+
+
+# --- unreadable files: one DataError naming the file (and line), never a raw OSError/UnicodeError ----------
+
+def test_non_utf8_line_is_named(tmp_path):
+    p = tmp_path / "latin1.jsonl"
+    p.write_bytes(b'{"q": "ok"}\n{"q": "caf\xe9"}\n')
+    with pytest.raises(DataError, match=r"latin1.jsonl:2: not UTF-8 text \(byte 0xe9"):
+        list(read_jsonl(p))
+
+
+def test_misnamed_gz_is_one_clear_error(tmp_path):
+    p = tmp_path / "plain.jsonl.gz"
+    p.write_text('{"q": 1}\n')
+    with pytest.raises(DataError, match="not a readable gzip file"):
+        list(read_jsonl(p))
+
+
+def test_directory_instead_of_file(tmp_path):
+    with pytest.raises(DataError, match="is a directory"):
+        list(read_jsonl(tmp_path))
+
+
+def test_gzip_round_trip_and_crlf(tmp_path):
+    import gzip
+
+    p = tmp_path / "ok.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as f:
+        f.write('{"a": 1}\r\n{"b": "é"}\r\n')
+    assert [d for _, d in read_jsonl(p)] == [{"a": 1}, {"b": "é"}]
