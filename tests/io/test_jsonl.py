@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from mathdistill.errors import DataError
 from mathdistill.io.jsonl import (
     JsonlAppender,
     done_keys,
@@ -11,7 +12,6 @@ from mathdistill.io.jsonl import (
     repair_torn_tail,
     write_jsonl,
 )
-from mathdistill.errors import DataError
 from mathdistill.records import Problem, Sample
 
 
