@@ -112,3 +112,16 @@ def test_sample_and_eval_accept_arith(tmp_path):
                               out=str(tmp_path / "e"), grade_workers=1,
                               backend_kwargs={"default": "The answer is 5."}), progress=False)
     assert doc["metrics"]["arith:steps=1"]["n_problems"] == 5
+
+
+def test_limit_draws_only_the_prefix(monkeypatch):
+    from mathdistill.data import arith
+    from mathdistill.data.sources import load_problems
+
+    full = load_problems("arith:steps=1", "test")
+    assert [p.id for p in load_problems("arith:steps=1", "test", limit=7)] == [p.id for p in full[:7]]
+    calls = []
+    real = arith.make_problem
+    monkeypatch.setattr(arith, "make_problem", lambda rng, steps: calls.append(1) or real(rng, steps))
+    assert len(load_problems("arith:steps=1:test=1000000", "test", limit=1)) == 1
+    assert len(calls) < 50  # was: all 10^6 problems drawn before the limit applied

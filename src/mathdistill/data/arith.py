@@ -164,12 +164,15 @@ def _event_text(s: str, lower: bool) -> str:
     return s[0].lower() + s[1:] if lower and not s.startswith(tuple(n for n, _, _ in NAMES)) else s
 
 
-def generate(spec: ArithSpec, split: str) -> list[Problem]:
+def generate(spec: ArithSpec, split: str, limit: int | None = None) -> list[Problem]:
     """The first `spec.train` / `spec.test` distinct problems of the seeded stream that hash
-    into `split`. Deterministic in (seed, steps); the two splits never share a question."""
+    into `split` (the first `limit` of them when given: the same prefix, drawn without the rest).
+    Deterministic in (seed, steps); the two splits never share a question."""
     if split not in ("train", "test"):
         raise MathdistillError(f"source 'arith' has no split '{split}' (splits: train, test)")
     want = spec.train if split == "train" else spec.test
+    if limit is not None:
+        want = min(want, max(0, limit))
     out: list[Problem] = []
     seen: set[str] = set()
     i = 0
@@ -189,5 +192,5 @@ def generate(spec: ArithSpec, split: str) -> list[Problem]:
     return out
 
 
-def load(source: str, split: str) -> list[Problem]:
-    return generate(parse(source), split)
+def load(source: str, split: str, limit: int | None = None) -> list[Problem]:
+    return generate(parse(source), split, limit)

@@ -30,7 +30,8 @@ class SourceSpec:
     hub: Callable[[str], Iterator[dict[str, Any]]]
     exemplar_source: tuple[str, str]  # (source, split) few-shot exemplars come from
     default_template: str
-    generate: Callable[[str, str], list[Problem]] | None = None  # (name, split) -> problems; no files
+    # (name, split, limit) -> problems, no files; the stream is a prefix, so a limit stops it early
+    generate: Callable[[str, str, int | None], list[Problem]] | None = None
 
 
 def _level(v: Any) -> int | str | None:
@@ -162,10 +163,10 @@ class _Sources(dict):
         return self[key] if key in self else default  # noqa: SIM401 (self.get is this method)
 
 
-def _arith(source: str, split: str) -> list[Problem]:
+def _arith(source: str, split: str, limit: int | None = None) -> list[Problem]:
     from mathdistill.data.arith import load
 
-    return load(source, split)
+    return load(source, split, limit)
 
 
 def _no_hub(split: str) -> Iterator[dict]:
@@ -218,7 +219,7 @@ def load_problems(
             raise MathdistillError(f"source '{source}' has no split '{split}' (splits: {', '.join(spec.files)})")
         d = resolve_data_dir(data_dir)
         if spec.generate is not None:
-            probs = spec.generate(source, split)
+            probs = spec.generate(source, split, limit)
         elif d is not None:
             path = d / spec.files[split]
             if not path.exists():
