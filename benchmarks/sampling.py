@@ -54,7 +54,7 @@ def main() -> None:
     t0 = time.perf_counter()
     vb = VLLMBackend(model, seed=cfg.seed, enforce_eager=args.enforce_eager, enable_prefix_caching=False)
     print(f"vLLM engine start-up: {time.perf_counter() - t0:.1f} s (excluded)", flush=True)
-    prep = prepare_prompts(cfg, problems, vb.tokenizer())
+    prep = prepare_prompts(cfg, problems, vb)
     prompts = [prep.prompts[p.id] for p in problems]
     vparams = VSamplingParams(n=args.n, temperature=args.temperature, top_p=cfg.top_p, max_tokens=args.max_tokens,
                               stop=prep.stop or None, seed=None if vb.cpu else cfg.seed)

@@ -145,14 +145,15 @@ def child(name: str, a: argparse.Namespace) -> dict:
     rows = [json.loads(x) for x in Path(a.data).read_text().splitlines()]
     if name.startswith("ours"):
         from mathdistill.config import build
-        from mathdistill.training.api import build_mle
         from mathdistill.training.config import TrainConfig
+        from mathdistill.training.methods import method_spec
+        from mathdistill.training.mle import build_mle
 
         cfg = build(TrainConfig, {"model": a.model, "data": [a.data], "output_dir": a.out, "learning_rate": 1e-5,
                                   "per_device_train_batch_size": a.batch_size, "packing": name == "ours-packed",
                                   "max_length": a.max_length, "save_steps": 10**6, "logging_steps": 1000,
                                   "warmup_ratio": 0.0, "seed": 0, "lora": {"r": a.lora_r}})
-        trainer = build_mle(cfg, progress=False)["trainer"]
+        trainer = build_mle(cfg, method_spec(cfg.method), progress=False)["trainer"]
     else:
         import datasets
         import trl

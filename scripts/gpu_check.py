@@ -52,10 +52,10 @@ def check_attention(model_dir: str, dev: str) -> dict:
     import torch
     import transformers
 
+    from mathdistill.models.loading import load_tokenizer
     from mathdistill.training.attention import register
     from mathdistill.training.collate import Collator, token_losses
     from mathdistill.training.data import DataStats, Row, tokenize
-    from mathdistill.training.model import load_tokenizer
 
     tok = load_tokenizer(model_dir)
     exs = [tokenize(Row(r["prompt"], r["completion"], False, False, "x"), tok, 1024, "drop", DataStats())

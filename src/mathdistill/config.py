@@ -3,6 +3,8 @@
 Precedence: dataclass defaults < YAML (`--config`) < `--set a.b=c` overrides < explicit CLI flags.
 Unknown keys and type mismatches are errors that name the key; all problems are
 reported together. The resolved config is written next to every output (`save_resolved`).
+Every field is declared with `knob`, which carries its one help text (and, where the command line
+spells it differently, its flags); `mathdistill.cli.options` turns the fields into options.
 """
 
 from __future__ import annotations
@@ -11,12 +13,28 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from mathdistill.errors import ConfigError
 
 C = TypeVar("C")
+
+
+def knob(default: Any = dataclasses.MISSING, help: str = "", *, factory: Callable[[], Any] | None = None,
+         flags: str | tuple[str, ...] | None = None) -> Any:
+    """A config field with its help text, written once for YAML readers and `--help` alike.
+
+    `flags` keeps a command-line spelling other than the field's name (`"--include-reference/--no-reference"`,
+    `("--out", "--output-dir")`); without it the flag is the name with dashes.
+    """
+    if not help:
+        raise TypeError("knob() needs a help text")
+    meta = {"help": help, "flags": (flags,) if isinstance(flags, str) else flags}
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
 
 
 def _field_types(cls: type) -> dict[str, Any]:
@@ -29,9 +47,9 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            if type(None) in args:
-                return None
+        none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
+        if none and type(None) in args:
+            return None
         errs = []
         for a in args:
             if a is type(None):

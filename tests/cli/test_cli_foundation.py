@@ -38,8 +38,8 @@ def test_errors_are_one_line_and_debug_shows_traceback(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q", "answer": "1"}\n{"question": "q"\n')
     cmd = [sys.executable, "-m", "mathdistill", "data", "show", str(bad)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert r.returncode == 1
     assert r.stderr.strip() == f"error: {bad}:2: malformed JSON (Expecting ',' delimiter at column 17)"
-    r = subprocess.run(cmd[:3] + ["--debug"] + cmd[3:], capture_output=True, text=True)
+    r = subprocess.run(cmd[:3] + ["--debug"] + cmd[3:], capture_output=True, text=True, check=False)
     assert r.returncode == 1 and "Traceback" in r.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 
 import pytest
@@ -12,16 +11,17 @@ from mathdistill.curation import select
 from mathdistill.curation.config import CurateConfig
 from mathdistill.curation.pipeline import _group, build_positives
 from mathdistill.errors import ConfigError, DataError
+from mathdistill.store.difficulty import prop2diff_target
 
 
 def test_prop2diff_target_by_hand():
-    assert select.prop2diff_target(Fraction(0), 8) == 1  # max(1, 0): every problem keeps one
-    assert select.prop2diff_target(Fraction(1), 8) == 8
-    assert select.prop2diff_target(Fraction(3, 8), 8) == 3
-    assert select.prop2diff_target(Fraction(1, 8), 4) == 1  # ceil(0.5)
-    assert select.prop2diff_target(Fraction(5, 8), 4) == 3  # ceil(2.5)
-    assert select.prop2diff_target(Fraction(7, 10), 10) == 7  # float 0.7 * 10 would ceil to 8
-    assert select.prop2diff_target(0.7, 10) == 7
+    assert prop2diff_target(Fraction(0), 8) == 1  # max(1, 0): every problem keeps one
+    assert prop2diff_target(Fraction(1), 8) == 8
+    assert prop2diff_target(Fraction(3, 8), 8) == 3
+    assert prop2diff_target(Fraction(1, 8), 4) == 1  # ceil(0.5)
+    assert prop2diff_target(Fraction(5, 8), 4) == 3  # ceil(2.5)
+    assert prop2diff_target(Fraction(7, 10), 10) == 7  # float 0.7 * 10 would ceil to 8
+    assert prop2diff_target(0.7, 10) == 7
 
 
 def _samples():
@@ -98,30 +98,11 @@ def test_truncated_correct_never_positive():
 
 def test_config_validation():
     with pytest.raises(ConfigError, match="k_correct"):
-        from mathdistill.curation.config import load_config
+        from mathdistill.config import load_config
 
-        load_config(None, ["select=uniform"])
+        load_config(CurateConfig, None, ["select=uniform"])
     with pytest.raises(ValueError, match="k_max"):
         CurateConfig(select="prop2diff")
-
-
-def test_fail_rates_from_stats_and_dart_files(tmp_path):
-    p = tmp_path / "stats.jsonl"
-    p.write_text(
-        json.dumps({"problem_id": "a", "trials": 8, "correct": 3, "pass_rate": 0.375})
-        + "\n"
-        + json.dumps({"query_id": "b", "pass_rate": 0.25})
-        + "\n"
-    )
-    assert select.fail_rates_from_file(p) == {"a": Fraction(5, 8), "b": Fraction(3, 4)}
-    p.write_text(
-        json.dumps({"problem_id": "a", "pass_rate": 0.5})
-        + "\n"
-        + json.dumps({"problem_id": "b", "pass_rate": "high"})
-        + "\n"
-    )
-    with pytest.raises(DataError, match=r"stats.jsonl:2: field 'pass_rate'"):
-        select.fail_rates_from_file(p)
 
 
 def test_prop2diff_needs_a_fail_rate_for_every_problem():

@@ -69,5 +69,8 @@ def test_registered_loader_takes_precedence(tmp_path):
         S.SCORER_LOADERS[:] = [x for x in S.SCORER_LOADERS if x.name != "test-ranker-dir"]
     with pytest.raises(MathdistillError, match="not a scores file or a known ranker"):
         S.load_scorer(str(ranker_dir))
+    # A higher stage hands its loader in (eval passes the trained ranker's); nothing stays registered.
+    sc = S.load_scorer(str(ranker_dir), loaders=[loader])
+    assert sc.name == str(ranker_dir) and loader not in S.SCORER_LOADERS
     with pytest.raises(MathdistillError, match="no such file"):
         S.load_scorer(str(tmp_path / "missing.jsonl"))

@@ -13,8 +13,8 @@ pytest.importorskip("transformers")
 from ranker_helpers import ranker_cfg, toy_groups, write_jsonl
 
 from mathdistill.errors import ConfigError, DataError
+from mathdistill.models.manifest import MANIFEST, is_complete
 from mathdistill.ranker import load_ranker, train_ranker
-from mathdistill.training import MANIFEST, is_complete
 
 
 def test_toy_training_separates_and_keeps_best_epoch(trained_ranker, groups_file):
@@ -30,7 +30,7 @@ def test_toy_training_separates_and_keeps_best_epoch(trained_ranker, groups_file
     assert not (Path(out) / "checkpoints").exists()
     # The installed weights are the best epoch's: rescoring the held-out questions reproduces its loss.
     from mathdistill.ranker.data import read_groups, split_groups
-    from mathdistill.ranker.train import validate
+    from mathdistill.ranker.validation import validate
 
     _, val = split_groups(read_groups([groups_file])[0], 8, 0)
     r = load_ranker(out, device="cpu")
@@ -42,7 +42,7 @@ def test_rerun_of_a_finished_run_skips(trained_ranker, tiny_encoder, groups_file
     out, s = trained_ranker
     again = train_ranker(ranker_cfg(tiny_encoder, groups_file, Path(out)), progress=False)
     assert again["skipped"] and again["epochs"] == s["epochs"]
-    with pytest.raises(ConfigError, match="other settings"):
+    with pytest.raises(ConfigError, match=r"other settings or data \(seed: 0 -> 1\)"):
         train_ranker(ranker_cfg(tiny_encoder, groups_file, Path(out), seed=1), progress=False)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mathdistill.sampling.strategies import ProblemState, Prop2Diff, Uniform, Vanilla, prop2diff_target
+from mathdistill.sampling.strategies import ProblemState, Prop2Diff, Uniform, Vanilla
+from mathdistill.store.difficulty import prop2diff_target
 
 
 def _feed(s: ProblemState, outcomes: list[bool], first_pass_n: int = 0) -> None:
@@ -47,7 +48,7 @@ def test_uniform_stops_at_k_without_overshoot():
 @pytest.mark.parametrize("k_max,fail,target", [(8, 0.0, 1), (8, 1.0, 8), (8, 0.5, 4), (8, 0.1, 1),
                                                (10, 0.3, 3), (10, 0.31, 4), (4, 0.875, 4)])
 def test_prop2diff_target(k_max, fail, target):
-    assert prop2diff_target(k_max, fail) == target
+    assert prop2diff_target(fail, k_max) == target
 
 
 def test_prop2diff_first_pass_then_target():

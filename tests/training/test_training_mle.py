@@ -11,10 +11,12 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from mathdistill.errors import ConfigError, DataError, MathdistillError
-from mathdistill.training import MANIFEST, TrainConfig, is_complete, run_training
+from mathdistill.models.manifest import MANIFEST, is_complete
+from mathdistill.training import TrainConfig, run_training
 from mathdistill.training.attention import register
 from mathdistill.training.collate import Collator, token_losses
 from mathdistill.training.data import IGNORE, DataStats, Row, tokenize
+from mathdistill.training.methods import method_spec
 
 
 def write_rows(path: Path, rows: list[dict]) -> str:
@@ -49,7 +51,7 @@ def cfg(tiny_lm: str, out: Path, data: list[str], **kw) -> TrainConfig:
 
 @pytest.fixture(scope="module")
 def tok(tiny_lm):
-    from mathdistill.training.model import load_tokenizer
+    from mathdistill.models.loading import load_tokenizer
 
     return load_tokenizer(tiny_lm)
 
@@ -69,7 +71,7 @@ def test_collator_pads_with_ignore_and_packs_with_reset_positions(tok):
     exs = [tokenize(Row("Q: a?\n", "short", False, False, "x"), tok, 64, "drop", st),
            tokenize(Row("Q: b?\n", "a much longer completion here", True, False, "x"), tok, 64, "drop", st)]
     feats = [{"input_ids": e.input_ids, "labels": e.labels, "negative": e.negative} for e in exs]
-    pad = Collator(tok.pad_token_id, packing=False, method="nt", neg_lambda=0.05)(feats)
+    pad = Collator(tok.pad_token_id, packing=False, negative_weights=method_spec("nt").negative_weights(0.05))(feats)
     n0 = len(exs[0].input_ids)
     assert pad["attention_mask"][0].tolist() == [1] * n0 + [0] * (pad["input_ids"].shape[1] - n0)
     assert (pad["labels"][0, n0:] == IGNORE).all()
@@ -145,10 +147,11 @@ def test_loss_decreases_for_every_method(tiny_lm, tmp_path, toy, method, kw):
 def test_lora_keeps_base_bit_identical_and_reloads_with_identical_logits(tiny_lm, tmp_path, toy):
     from safetensors.torch import load_file
 
-    from mathdistill.training.api import build_mle, finish
+    from mathdistill.training.mle import build_mle
+    from mathdistill.training.steps import finish
 
     c = cfg(tiny_lm, tmp_path / "lora", [toy], lora={"r": 4, "target_modules": ["q_proj", "v_proj", "o_proj"]})
-    b = build_mle(c, progress=False)
+    b = build_mle(c, method_spec(c.method), progress=False)
     b["trainer"].train()
     finish(b["trainer"], b["tok"], c, b["model"])
     original = load_file(str(Path(tiny_lm) / "model.safetensors"))
@@ -168,10 +171,11 @@ def test_lora_keeps_base_bit_identical_and_reloads_with_identical_logits(tiny_lm
 
 
 def test_full_finetune_save_reload_identical_logits(tiny_lm, tmp_path, toy):
-    from mathdistill.training.api import build_mle, finish
+    from mathdistill.training.mle import build_mle
+    from mathdistill.training.steps import finish
 
     c = cfg(tiny_lm, tmp_path / "full", [toy], max_steps=2)
-    b = build_mle(c, progress=False)
+    b = build_mle(c, method_spec(c.method), progress=False)
     b["trainer"].train()
     finish(b["trainer"], b["tok"], c, b["model"])
     again = transformers.AutoModelForCausalLM.from_pretrained(str(tmp_path / "full")).eval()
@@ -238,7 +242,7 @@ def test_unknown_method_and_missing_targets(tiny_lm, tmp_path, toy):
 
 
 def test_messages_rows_record_chat_format_for_eval(tiny_lm, tmp_path):
-    from mathdistill.training import trained_prompt
+    from mathdistill.models.manifest import trained_prompt
 
     rows = [{"messages": [{"role": "user", "content": f"What is {i}+1?"},
                           {"role": "assistant", "content": f"The answer is {i + 1}."}]} for i in range(4)]

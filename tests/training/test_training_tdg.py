@@ -13,8 +13,7 @@ transformers = pytest.importorskip("transformers")
 peft = pytest.importorskip("peft")
 
 from mathdistill.errors import MathdistillError
-from mathdistill.training import TrainConfig, run_training
-from mathdistill.training.nat import (
+from mathdistill.models.nat import (
     NAT_WEIGHTS,
     build_nat,
     load_nat,
@@ -22,6 +21,7 @@ from mathdistill.training.nat import (
     nat_modules,
     set_mode,
 )
+from mathdistill.training import TrainConfig, run_training
 from mathdistill.training.nce import load_teacher, segment_ids, sequence_weights
 
 from .test_training_mle import cfg, toy_rows, write_rows
@@ -170,8 +170,8 @@ def test_nat_dir_generates_through_hf_backend(nat_dir):
     out = b.generate([GenerationRequest("Problem:\nWhat is 1 plus one?\n\nSolution:\n",
                                         SamplingParams(n=1, temperature=0.0, max_tokens=5))])
     assert len(out[0]) == 1 and out[0][0].num_tokens
-    from mathdistill.eval.model_prep import prepare_model
+    from mathdistill.models.prepare import prepare_model
 
-    assert prepare_model(nat_dir, "hf") == str(Path(nat_dir).resolve())
+    assert prepare_model(nat_dir, runs_nat=True) == str(Path(nat_dir).resolve())
     with pytest.raises(MathdistillError, match="only the hf backend"):
-        prepare_model(nat_dir, "vllm")
+        prepare_model(nat_dir, runs_nat=False)

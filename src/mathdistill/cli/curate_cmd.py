@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from mathdistill.cli.common import ConfigOpt, DataDirOpt, SetOpt, console
+from mathdistill.cli.common import ConfigOpt, SetOpt, console
+from mathdistill.cli.options import config_options
+from mathdistill.curation.config import CurateConfig
 
 _Opt = Optional
 
@@ -98,6 +100,7 @@ def register(app: typer.Typer) -> None:
         _print_summary(f"imported {file} -> {output}", {**s, **s["timing"]})
 
     @app.command("curate")
+    @config_options(CurateConfig)
     def curate(
         samples_dir: Annotated[
             str, typer.Argument(help="Samples dir (samples.jsonl, stats.jsonl, run.json).")
@@ -105,88 +108,14 @@ def register(app: typer.Typer) -> None:
         output: Annotated[str, typer.Option("-o", "--output", help="Output folder.")],
         config: ConfigOpt = None,
         set_: SetOpt = None,
-        select: Annotated[_Opt[str], typer.Option(help="all | uniform | prop2diff (DARS).")] = None,
-        k_correct: Annotated[
-            _Opt[int], typer.Option(help="uniform: max correct samples per problem.")
-        ] = None,
-        k_max: Annotated[
-            _Opt[int], typer.Option(help="prop2diff: max(1, ceil(K * fail_rate)) per problem.")
-        ] = None,
-        budget: Annotated[_Opt[int], typer.Option(help="prop2diff: solve K for this many positives.")] = None,
-        fail_rate_from: Annotated[
-            _Opt[str], typer.Option(help="samples | stats | path to a pass-rate JSONL.")
-        ] = None,
-        dedup: Annotated[
-            _Opt[str],
-            typer.Option(help="exact (always on) | rft (equation signature + farthest edit distance)."),
-        ] = None,
-        include_reference: Annotated[
-            _Opt[bool],
-            typer.Option("--include-reference/--no-reference", help="Add reference solutions to positives."),
-        ] = None,
-        drop_truncated: Annotated[
-            _Opt[bool],
-            typer.Option("--drop-truncated/--keep-truncated", help="Negatives: drop truncated samples."),
-        ] = None,
-        drop_no_answer: Annotated[
-            _Opt[bool],
-            typer.Option("--drop-no-answer/--keep-no-answer", help="Negatives: drop extraction failures."),
-        ] = None,
-        max_negatives_per_problem: Annotated[
-            _Opt[int], typer.Option(help="Cap negatives per problem.")
-        ] = None,
-        max_chars: Annotated[
-            _Opt[int], typer.Option(help="Drop samples with len(question+response) >= N.")
-        ] = None,
-        template: Annotated[_Opt[str], typer.Option(help="Prompt template of the SFT/pair prompts.")] = None,
-        formats: Annotated[_Opt[str], typer.Option(help="Comma list: sft,messages,pairs,kto,ranker.")] = None,
-        pairing: Annotated[_Opt[str], typer.Option(help="zip | product.")] = None,
-        max_pairs_per_problem: Annotated[_Opt[int], typer.Option(help="Cap pairs per problem.")] = None,
-        decontaminate: Annotated[_Opt[str], typer.Option(help="Benchmarks, e.g. math500,gsm8k:test.")] = None,
-        ngram: Annotated[_Opt[int], typer.Option(help="Decontamination n-gram size.")] = None,
-        threshold: Annotated[_Opt[float], typer.Option(help="Drop above this n-gram overlap.")] = None,
-        problems: Annotated[
-            _Opt[str], typer.Option(help="Problem source when the dir has no problems.jsonl.")
-        ] = None,
-        problems_split: Annotated[_Opt[str], typer.Option(help="Split of --problems.")] = None,
-        plots: Annotated[_Opt[bool], typer.Option("--plots/--no-plots", help="Write PNG plots.")] = None,
-        push_to_hub: Annotated[
-            _Opt[str], typer.Option(help="Upload to this HF dataset repo (off by default).")
-        ] = None,
-        data_dir: DataDirOpt = None,
+        *,
+        flags: dict[str, Any],
     ) -> None:
         """Build training sets from a graded samples dir: positives, negatives, DARS, TRL formats."""
-        from mathdistill.curation.config import load_config
+        from mathdistill.config import load_config
         from mathdistill.curation.pipeline import curate as run
 
-        cli = {
-            "select": select,
-            "k_correct": k_correct,
-            "k_max": k_max,
-            "budget": budget,
-            "fail_rate_from": fail_rate_from,
-            "dedup": dedup,
-            "include_reference": include_reference,
-            "drop_truncated": drop_truncated,
-            "drop_no_answer": drop_no_answer,
-            "max_negatives_per_problem": max_negatives_per_problem,
-            "max_chars": max_chars,
-            "template": template,
-            "pairing": pairing,
-            "max_pairs_per_problem": max_pairs_per_problem,
-            "ngram": ngram,
-            "threshold": threshold,
-            "problems": problems,
-            "problems_split": problems_split,
-            "plots": plots,
-            "push_to_hub": push_to_hub,
-            "data_dir": data_dir,
-        }
-        if formats is not None:
-            cli["formats"] = [f.strip() for f in formats.split(",") if f.strip()]
-        if decontaminate is not None:
-            cli["decontaminate"] = [f.strip() for f in decontaminate.split(",") if f.strip()]
-        cfg = load_config(config, set_, cli)
+        cfg = load_config(CurateConfig, config, set_, flags)
         stats = run(samples_dir, output, cfg)
         _print_summary(f"curated {samples_dir} -> {output}", stats["files"])
         _print_summary("problems", stats["problems"])

@@ -38,14 +38,11 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
     ) -> None:
         """RFT demo: SmolLM2 learns from its own correct answers to arithmetic word problems; before vs after."""
-        import os
-
+        from mathdistill.cli.run_cmd import run_and_show
         from mathdistill.errors import ConfigError
-        from mathdistill.pipeline import load_run_config, run_pipeline
+        from mathdistill.pipeline import load_run_config
         from mathdistill.pipeline.plan import resolve_backend
 
-        # vLLM's per-weight load warnings would bury the demo's own progress lines.
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         path = Path(config) if config else demo_config_path()
         if not path.exists():
             raise ConfigError(f"demo config not found: {path} (pass --config FILE.yaml)")
@@ -53,7 +50,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"demo: {path.name}, teacher/student {cfg.teacher}/{cfg.student}, data {cfg.data.train} "
                       f"({cfg.data.train_limit} train / {cfg.data.test_limit} test problems), backend "
                       f"{resolve_backend(cfg.backend)}, -> {out}", highlight=False)
-        res = run_pipeline(cfg, stages=stages.split(",") if stages else None, dry_run=dry_run, console=console)
+        res = run_and_show(cfg, stages, dry_run)
         if res["summary"] is not None:
             console.print(conclusion(res["summary"]), highlight=False)
 

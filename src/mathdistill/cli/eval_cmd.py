@@ -7,13 +7,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from mathdistill.cli.common import ConfigOpt, DataDirOpt, SetOpt, console
+from mathdistill.cli.common import ConfigOpt, SetOpt, console
+from mathdistill.cli.options import config_options
+from mathdistill.eval.config import EvalConfig
 
 Opt = typer.Option
-OInt = Optional[int]  # noqa: UP045
-OStr = Optional[str]  # noqa: UP045
-OFloat = Optional[float]  # noqa: UP045
-OBool = Optional[bool]  # noqa: UP045
+
 
 def print_summary(doc: dict[str, Any]) -> None:
     """Metrics (rows) x datasets (columns): value with its 95% CI, then failure rates and timing."""
@@ -50,53 +49,28 @@ def print_summary(doc: dict[str, Any]) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("eval")
+    @config_options(EvalConfig)
     def eval_(
         config: ConfigOpt = None,
         set_: SetOpt = None,
-        model: Annotated[OStr, Opt(help="'smollm2', an HF checkpoint dir, a PEFT adapter dir or a Hub id.")] = None,
-        backend: Annotated[OStr, Opt(help="hf | vllm | openai (fake: tests).")] = None,
-        data: Annotated[OStr, Opt("--data", help="Comma-separated sources/JSONL paths, e.g. gsm8k,math500,svamp.")]
-        = None,
-        split: Annotated[OStr, Opt(help="Split (default test).")] = None,
-        limit: Annotated[OInt, Opt(help="First N problems of each dataset.")] = None,
-        data_dir: DataDirOpt = None,
-        template: Annotated[OStr, Opt(help="Prompt template (default: the source's).")] = None,
-        n_shots: Annotated[OInt, Opt(help="Few-shot exemplars.")] = None,
-        shots_from: Annotated[OStr, Opt(help="Exemplar source for a JSONL --data.")] = None,
-        n: Annotated[OInt, Opt("--n", help="Samples per problem for mean@n/pass@k/maj@k.")] = None,
-        temperature: Annotated[OFloat, Opt(help="Sampling temperature.")] = None,
-        top_p: Annotated[OFloat, Opt(help="Nucleus sampling p.")] = None,
-        max_new_tokens: Annotated[OInt, Opt(help="Max new tokens per completion.")] = None,
-        seed: Annotated[OInt, Opt(help="Sampling / bootstrap seed.")] = None,
-        greedy: Annotated[OBool, Opt("--greedy/--no-greedy", help="Also run a temperature-0 pass.")] = None,
-        batch_size: Annotated[OInt, Opt(help="Problems per backend call (results saved after each).")] = None,
-        voting: Annotated[OStr, Opt(help="majority | asc (ASC-weighted, needs --ranker).")] = None,
-        ranker: Annotated[OStr, Opt(help="Scores JSONL {problem_id,sample_idx,score} or a ranker.")] = None,
-        asc_weight: Annotated[OStr, Opt(help="ASC vote weight: s | 1+s | 1+2s | all.")] = None,
-        grade_workers: Annotated[OInt, Opt(help="Grading processes.")] = None,
-        out: Annotated[OStr, Opt(help="Output folder.")] = None,
-        from_samples: Annotated[OStr, Opt(help="Recompute metrics from DIR/samples.jsonl (no model).")] = None,
-        regrade: Annotated[OBool, Opt("--regrade/--no-regrade",
-                                      help="With --from-samples: regrade (default: only if the grader changed).")]
+        *,
+        flags: dict[str, Any],
+        from_samples: Annotated[Optional[str], Opt(  # noqa: UP045
+            help="Recompute metrics from DIR/samples.jsonl (no model).")] = None,
+        regrade: Annotated[Optional[bool], Opt(  # noqa: UP045
+            "--regrade/--no-regrade", help="With --from-samples: regrade (default: only if the grader changed).")]
         = None,
         progress: Annotated[bool, Opt("--progress/--no-progress", help="Show progress bars.")] = True,
     ) -> None:
         """Evaluate a model: generate once, then greedy, mean@n, pass@k, maj@k (and ASC@k) with 95% CIs."""
         from mathdistill.config import load_config
         from mathdistill.errors import MathdistillError
-        from mathdistill.eval.config import EvalConfig
 
-        flags = {"model": model, "backend": backend, "split": split, "limit": limit, "data_dir": data_dir, "template": template,
-                     "n_shots": n_shots, "shots_from": shots_from, "n": n, "temperature": temperature, "top_p": top_p,
-                     "max_new_tokens": max_new_tokens, "seed": seed, "greedy": greedy, "batch_size": batch_size, "voting": voting,
-                     "ranker": ranker, "asc_weight": asc_weight, "grade_workers": grade_workers, "out": out}
-        if data is not None:
-            flags["data"] = [d.strip() for d in data.split(",") if d.strip()]
         if from_samples:
             src = Path(from_samples)
             if not (src / "samples.jsonl").exists() and not src.is_file():
                 raise MathdistillError(f"--from-samples {src}: no samples.jsonl there")
-            if not out:
+            if not flags.get("out"):
                 raise MathdistillError("--from-samples needs --out DIR2 (the source run is left untouched)")
             base = config or (str(src / "config.yaml") if (src / "config.yaml").exists() else None)
             cfg = load_config(EvalConfig, base, set_, flags)
@@ -105,8 +79,6 @@ def register(app: typer.Typer) -> None:
             doc = run_from_samples(src, cfg, regrade=regrade)
         else:
             cfg = load_config(EvalConfig, config, set_, flags)
-            if cfg.backend in ("hf", "vllm") and "seed" not in cfg.backend_kwargs:
-                cfg.backend_kwargs["seed"] = cfg.seed
             from mathdistill.eval.pipeline import run_eval
 
             doc = run_eval(cfg, progress=progress)

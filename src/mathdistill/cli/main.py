@@ -6,13 +6,27 @@ traceback. Nothing heavy is imported here: commands import their stage lazily.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
 import typer
 
 from mathdistill import __version__
+from mathdistill.cli import (
+    curate_cmd,
+    data_cmd,
+    demo_cmd,
+    env_cmd,
+    eval_cmd,
+    grade_cmd,
+    logs,
+    models_cmd,
+    report_cmd,
+    run_cmd,
+    sample_cmd,
+    score_cmd,
+    train_cmd,
+)
 
 app = typer.Typer(
     name="mathdistill",
@@ -21,22 +35,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-# Stage modules that register commands on `app` (each exposes `register(app)`).
-_COMMAND_MODULES = [
-    "mathdistill.cli.env_cmd",
-    "mathdistill.cli.data_cmd",
-    "mathdistill.cli.models_cmd",
-    "mathdistill.cli.grade_cmd",
-    "mathdistill.cli.sample_cmd",
-    "mathdistill.cli.curate_cmd",
-    "mathdistill.cli.eval_cmd",
-    "mathdistill.cli.report_cmd",
-    "mathdistill.cli.train_cmd",
-    "mathdistill.cli.score_cmd",
-    "mathdistill.cli.run_cmd",
-    "mathdistill.cli.demo_cmd",
-]
 
 
 def _version(value: bool) -> None:
@@ -47,20 +45,19 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors (and debug logs)."),
+    verbose: bool = typer.Option(False, "--verbose", help="Let third-party logs, warnings and progress bars through."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     if debug:
         os.environ["MATHDISTILL_DEBUG"] = "1"
+    logs.setup(verbose=verbose, debug=debug)
 
 
-for _mod in _COMMAND_MODULES:
-    try:
-        _m = importlib.import_module(_mod)
-    except ModuleNotFoundError as _e:
-        if _e.name != _mod:  # a real import error inside an existing module
-            raise
-        continue
+# Every command module registers its commands on `app`. They import their stage lazily, inside the
+# commands, so a missing optional dependency is reported by the command that needs it, when it runs.
+for _m in (env_cmd, data_cmd, models_cmd, grade_cmd, sample_cmd, curate_cmd, eval_cmd, report_cmd, train_cmd,
+           score_cmd, run_cmd, demo_cmd):
     _m.register(app)
 
 

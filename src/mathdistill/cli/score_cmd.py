@@ -28,13 +28,14 @@ def register(app: typer.Typer) -> None:
         from mathdistill.ranker import load_ranker
         from mathdistill.ranker.scorer import sample_question
         from mathdistill.records import Sample
+        from mathdistill.store.samples import SAMPLES
 
         if batch_size < 1:
             raise ConfigError(f"--batch-size must be >= 1, got {batch_size}")
         src = Path(samples)
-        path = src / "samples.jsonl" if src.is_dir() else src
+        path = src / SAMPLES if src.is_dir() else src
         if not path.exists():
-            raise MathdistillError(f"--samples {src}: no samples.jsonl there")
+            raise MathdistillError(f"--samples {src}: no {SAMPLES} there")
         # Greedy samples are not voted on, and they share (problem_id, sample_idx) keys with the
         # sampled ones, so scoring them would overwrite the scores ASC needs.
         rows = [s for s in read_records(path, Sample) if s.meta.get("mode") != "greedy"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-from mathdistill.config import load_config as _load_config
+from mathdistill.config import knob
 
 FORMATS = ("sft", "messages", "neg_sft", "neg_messages", "pairs", "kto", "ranker")
 
@@ -20,39 +20,42 @@ class CurateConfig:
     """
 
     # DARS selection of correct samples per problem (methods.md 1.2).
-    select: Literal["all", "uniform", "prop2diff"] = "all"
-    k_correct: int | None = None  # uniform: keep at most this many correct samples per problem
-    k_max: int | None = None  # prop2diff: target max(1, ceil(k_max * fail_rate)) per problem
-    budget: int | None = None  # prop2diff without k_max: the smallest k_max keeping >= budget samples
-    # Where fail rates come from: "samples" (count the graded samples), "stats" (the samples
-    # dir's stats.jsonl), or a path to a JSONL with problem_id/query_id and pass_rate.
-    fail_rate_from: str = "samples"
-    # De-duplication of positives: exact + whitespace-normalised always; "rft" adds the RFT
-    # equation-signature / farthest-Levenshtein selection (methods.md 2.2).
-    dedup: Literal["exact", "rft"] = "exact"
-    rft_check_equations: bool = True  # RFT drops paths whose arithmetic equations do not hold
-    include_reference: bool = False  # add the problem's reference solution as a positive
-    drop_truncated: bool = True  # keep truncated samples out of negatives
-    drop_no_answer: bool = True  # keep extraction failures out of negatives
-    max_negatives_per_problem: int | None = None
-    max_chars: int | None = None  # drop samples with len(question + "\n" + response) >= max_chars (TDG: 1600)
+    select: Literal["all", "uniform", "prop2diff"] = knob("all", "all | uniform | prop2diff (DARS).")
+    k_correct: int | None = knob(None, "uniform: keep at most this many correct samples per problem.")
+    k_max: int | None = knob(None, "prop2diff: keep max(1, ceil(K * fail_rate)) correct samples per problem.")
+    budget: int | None = knob(None, "prop2diff without --k-max: the smallest K keeping at least this many "
+                                    "positives.")
+    fail_rate_from: str = knob("samples", "Where fail rates come from: samples (count the graded samples) | "
+                                          "stats (the samples dir's stats.jsonl) | a JSONL with "
+                                          "problem_id/query_id and pass_rate.")
+    # De-duplication of positives (methods.md 2.2).
+    dedup: Literal["exact", "rft"] = knob("exact", "exact (always on, whitespace-normalised) | rft (adds the RFT "
+                                                   "equation signature + farthest edit distance).")
+    rft_check_equations: bool = knob(True, "dedup rft: drop paths whose arithmetic equations do not hold.")
+    include_reference: bool = knob(False, "Add the problem's reference solution as a positive.",
+                                   flags="--include-reference/--no-reference")
+    drop_truncated: bool = knob(True, "Negatives: drop truncated samples.", flags="--drop-truncated/--keep-truncated")
+    drop_no_answer: bool = knob(True, "Negatives: drop extraction failures (no final answer found).",
+                                flags="--drop-no-answer/--keep-no-answer")
+    max_negatives_per_problem: int | None = knob(None, "Cap negatives per problem.")
+    max_chars: int | None = knob(None, "Drop samples with len(question + newline + response) >= N (TDG: 1600).")
     # Output formats (TRL dataset conventions).
-    formats: list[str] = field(default_factory=lambda: list(FORMATS))
-    template: str = "boxed_cot"  # prompt template for SFT/pair/KTO prompts (mathdistill.data.prompts)
-    pairing: Literal["zip", "product"] = "zip"
-    max_pairs_per_problem: int | None = None
-    # Test-set decontamination: benchmark names (or JSONL paths) as `name` or `name:split`.
-    decontaminate: list[str] = field(default_factory=list)
-    ngram: int = 13
-    threshold: float = 0.5  # drop a training problem whose n-gram overlap exceeds this fraction
-    data_dir: str | None = None
-    # Where problem text comes from when the samples dir has no problems.jsonl: a source
-    # name or JSONL path for load_problems (else the question is recovered from the prompt).
-    problems: str | None = None
-    problems_split: str = "train"
-    plots: bool = True
-    push_to_hub: str | None = None
-    private: bool = True
+    formats: list[str] = knob(factory=lambda: list(FORMATS), help="Comma list of outputs: " + ",".join(FORMATS) + ".")
+    template: str = knob("boxed_cot", "Prompt template of the SFT/pair/KTO prompts (mathdistill.data.prompts).")
+    pairing: Literal["zip", "product"] = knob("zip", "Pairs of positives and negatives: zip | product.")
+    max_pairs_per_problem: int | None = knob(None, "Cap pairs per problem.")
+    # Test-set decontamination.
+    decontaminate: list[str] = knob(factory=list, help="Benchmarks (or JSONL paths) as name or name:split, e.g. "
+                                                       "math500,gsm8k:test.")
+    ngram: int = knob(13, "Decontamination n-gram size.")
+    threshold: float = knob(0.5, "Drop a training problem whose n-gram overlap exceeds this fraction.")
+    data_dir: str | None = knob(None, "Folder with local dataset files (default: $MATHDISTILL_DATA, else the HF Hub).")
+    problems: str | None = knob(None, "Problem source (name or JSONL path) when the samples dir has no "
+                                      "problems.jsonl (else the question is recovered from the prompt).")
+    problems_split: str = knob("train", "Split of --problems.")
+    plots: bool = knob(True, "Write PNG plots.")
+    push_to_hub: str | None = knob(None, "Upload to this HF dataset repo (off by default).")
+    private: bool = knob(True, "--push-to-hub: make the dataset repo private.")
 
     def __post_init__(self) -> None:
         if self.select == "uniform" and (self.k_correct is None or self.k_correct < 1):
@@ -71,8 +74,3 @@ class CurateConfig:
             if v is not None and v < 1:
                 raise ValueError(f"{name} must be >= 1, got {v}")
 
-
-def load_config(
-    config_path: str | None = None, overrides: list[str] | None = None, cli: dict | None = None
-) -> CurateConfig:
-    return _load_config(CurateConfig, config_path, overrides, cli)

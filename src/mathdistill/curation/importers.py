@@ -11,23 +11,34 @@ Two input shapes are accepted, one JSON object per line:
   the id field, or by the question text when there is no id.
 
 The gold answer is read from the answer field: a worked solution is reduced to its final
-answer (last \\boxed{} / text after '####'). Grading appends whole lines in chunks, so a
-killed import resumes where it stopped: samples already in samples.jsonl are not regraded.
+answer (last \\boxed{} / text after '####'); one that marks no final answer (prose without a
+box), an empty box or a blank answer is an error naming the file, line and field, never a
+whole sentence used as gold. Lines of one problem (one id, or one question text without an id
+field) must agree on the gold: each sample is graded against its own line's gold, so lines that
+disagree would make a response a positive for another problem; they are an error naming both
+lines (set an id field that tells the problems apart, or fix the gold).
+
+Grading appends whole lines in chunks, so a killed import resumes where it stopped: samples
+already in samples.jsonl are not regraded. The output folder is locked while the import runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdistill.curation.writer import check_resume, run_meta, write_json, write_stats
-from mathdistill.errors import DataError
+from mathdistill.curation.reader import is_no_answer
+from mathdistill.errors import DataError, MathdistillError
+from mathdistill.grading.apply import grade_samples
 from mathdistill.grading.grader import reference_answer
-from mathdistill.io.jsonl import JsonlAppender, done_keys, read_jsonl, read_records, write_jsonl
+from mathdistill.io.jsonl import JsonlAppender, done_keys, read_jsonl
+from mathdistill.io.lock import output_lock
 from mathdistill.records import Problem, Sample
+from mathdistill.store.samples import SamplesDir, count_verdicts, stats_row
 
 CHUNK = 500  # graded samples appended per write (the resume granularity)
 
@@ -69,14 +80,30 @@ def _level(v: Any) -> Any:
     return lv(v)
 
 
+# Words outside maths: a gold with this many is a worked solution (or a sentence), not an answer.
+_PROSE_WORDS = 6
+_MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]|\\(?:text|mbox|mathrm)\{[^{}]*\}", re.DOTALL)
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+
+
+def _reads_as_prose(text: str) -> bool:
+    return len(_WORD.findall(_MATH_SPAN.sub(" ", text))) >= _PROSE_WORDS
+
+
 def gold_from(raw: str, pid: str) -> tuple[str | None, str | None]:
-    """(final answer, solution-or-None) from an answer field that may be a worked solution."""
+    """(final answer, solution-or-None) from an answer field that may be a worked solution.
+
+    The answer is None when the field marks none: an empty box (unless MATH's errata know the
+    answer), a blank, or prose without a box or '####' (a reference solution whose box is missing)."""
     from mathdistill.data.sources import MATH_ERRATA
 
     text = raw.strip()
     ref = reference_answer(text)
     if ref is not None or "\\boxed" in text or "\\fbox" in text:
-        return (ref or MATH_ERRATA.get(pid)), text
+        ans = ref.strip() if ref else ""
+        return (ans or MATH_ERRATA.get(pid)), text
+    if _reads_as_prose(text):
+        return None, text
     return text or None, None
 
 
@@ -91,6 +118,7 @@ def parse_pool(
     problems: dict[str, Problem] = {}
     samples: list[Sample] = []
     n_per: dict[str, int] = {}
+    first_line: dict[str, int] = {}
     for lineno, d in read_jsonl(p):
 
         def req(key: str, d: dict = d, lineno: int = lineno) -> Any:
@@ -120,7 +148,10 @@ def parse_pool(
             pid = "q/" + hashlib.sha1(q.strip().encode()).hexdigest()[:16]
         gold, solution = gold_from(str(raw_ans), pid)
         if not gold:
-            raise DataError(p, lineno, m.answer_field, "no final answer could be read from it")
+            why = ("it reads as a worked solution without a \\boxed{} or '####' final answer"
+                   if solution and "\\boxed" not in solution and "\\fbox" not in solution else
+                   "the final answer is empty")
+            raise DataError(p, lineno, m.answer_field, f"no final answer could be read from it: {why}")
         if m.solution_field and isinstance(d.get(m.solution_field), str):
             solution = d[m.solution_field]
         meta: dict[str, Any] = {}
@@ -135,12 +166,23 @@ def parse_pool(
             problems[pid] = Problem(
                 id=pid, question=q, answer=gold, solution=solution, source=m.source, meta=meta
             )
+            first_line[pid] = lineno
         elif prob.question.strip() != q.strip():
             raise DataError(
                 p,
                 lineno,
                 m.id_field or m.question_field,
                 f"problem id '{pid}' seen before with a different question",
+            )
+        elif prob.answer.strip() != gold.strip():
+            same = f"problem id '{pid}'" if m.id_field else "the same question (no id field)"
+            raise DataError(
+                p,
+                lineno,
+                m.answer_field,
+                f"gold {gold!r} differs from {prob.answer!r} of {same} at line {first_line[pid]}; a "
+                "response would be graded against another problem's answer (fix the gold, or set an id "
+                "field that tells the problems apart)",
             )
         teacher = str(d.get(m.teacher_field) or m.teacher) if m.teacher_field else m.teacher
         smeta = dict(meta)
@@ -176,26 +218,30 @@ def import_pool(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Parse, grade (resumably) and write a samples dir; return the summary counts."""
+    with output_lock(out_dir, "import"):
+        return _import_locked(path, SamplesDir(out_dir), mapping, workers=workers, limit=limit,
+                              timeout_s=timeout_s, progress=progress)
+
+
+def _import_locked(path: str | Path, out: SamplesDir, mapping: PoolMapping, *, workers: int, limit: int | None,
+                   timeout_s: float, progress: bool) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
     from mathdistill.grading import GradingPool
 
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     check_resume(out, path, mapping)
     problems, samples = parse_pool(path, mapping, limit)
     # Written first so that a killed import still says what this dir holds (see check_resume).
-    write_json(out / "run.json", {**run_meta(path, mapping, workers, limit, timeout_s), "status": "grading"})
-    write_jsonl(out / "problems.jsonl", problems)
-    sp = out / "samples.jsonl"
-    done = done_keys(sp)
+    out.write_run({**run_meta(path, mapping, workers, limit, timeout_s), "status": "grading"})
+    out.write_problems(problems)
+    done = done_keys(out.samples_file)
     todo = [s for s in samples if (s.problem_id, s.sample_idx) not in done]
     t_parse = time.perf_counter() - t0
     # The pool is created before tqdm starts its monitor thread, so workers can be forked.
     with (
         GradingPool(workers, timeout_s) as pool,
-        JsonlAppender(sp) as app,
+        JsonlAppender(out.samples_file) as app,
         tqdm(
             total=len(samples),
             initial=len(samples) - len(todo),
@@ -204,23 +250,17 @@ def import_pool(
             disable=not progress,
         ) as bar,
     ):
-        buf: list[Sample] = []
-        grades = pool.imap(((s.response, s.answer, s.finish_reason) for s in todo), chunksize=32)
-        for s, g in zip(todo, grades, strict=True):
-            s.correct, s.pred, s.rule, s.error = g.correct, g.pred, g.rule, g.error
-            buf.append(s)
-            if len(buf) >= CHUNK:
-                app.write_many(buf)
-                bar.update(len(buf))
-                buf = []
-        app.write_many(buf)
-        bar.update(len(buf))
+        for k in range(0, len(todo), CHUNK):
+            chunk = todo[k:k + CHUNK]
+            grade_samples(chunk, pool=pool, chunksize=32)
+            app.write_many(chunk)
+            bar.update(len(chunk))
     t_grade = time.perf_counter() - t0 - t_parse
-    graded = {s.key: s for s in read_records(sp, Sample)}
+    graded = {s.key: s for s in out.iter_samples()}
     want = {s.key for s in samples}
     missing = want - set(graded)
     if missing:
-        raise DataError(sp, None, None, f"{len(missing)} samples missing after grading")
+        raise DataError(out.samples_file, None, None, f"{len(missing)} samples missing after grading")
     summary = write_stats(out, [graded[k] for k in sorted(want)], [p.id for p in problems])
     summary.update(resumed=len(samples) - len(todo), graded_now=len(todo))
     timing = {
@@ -230,5 +270,74 @@ def import_pool(
     }
     meta = run_meta(path, mapping, workers, limit, timeout_s)
     meta.update(counts=summary, timing=timing)
-    write_json(out / "run.json", meta)
+    out.write_run(meta)
     return {**summary, "timing": timing}
+
+
+def run_meta(
+    path: str | Path, mapping: PoolMapping, workers: int, limit: int | None, timeout_s: float
+) -> dict:
+    from mathdistill.grading import GRADER_VERSION
+    from mathdistill.runinfo import run_metadata
+
+    return run_metadata(
+        config={
+            "input": str(path),
+            "mapping": asdict(mapping),
+            "workers": workers,
+            "limit": limit,
+            "timeout_s": timeout_s,
+        },
+        prompt={
+            "template": None,
+            "note": "imported pool: the teacher prompt is not known; Sample.prompt holds "
+            "the source question field",
+        },
+        sampling=None,
+        seeds=None,
+        grader=GRADER_VERSION,
+        extra={"stage": "import", "source": str(path)},
+    )
+
+
+def check_resume(out: SamplesDir, path: str | Path, mapping: PoolMapping) -> None:
+    """Refuse to resume into a dir that holds an import of another file or field mapping, or
+    one graded by another grader version (its verdicts would be mixed with ours)."""
+    from mathdistill.grading import GRADER_VERSION
+
+    if not out.run_file.exists() or not out.has_samples() or out.samples_file.stat().st_size == 0:
+        return
+    meta = out.read_run()  # a run.json torn by a kill reads as {}: nothing to compare against
+    if not meta:
+        return
+    cfg = meta.get("config") or {}
+    if cfg.get("input") != str(path) or cfg.get("mapping") != asdict(mapping):
+        raise MathdistillError(
+            f"{out.path} already holds an import of {cfg.get('input')} (or another field mapping); "
+            "use a new output dir"
+        )
+    if meta.get("grader") != GRADER_VERSION:
+        raise MathdistillError(
+            f"{out.path} was graded by {meta.get('grader')}, the current grader is {GRADER_VERSION}; "
+            "use a new output dir (or delete its samples.jsonl to regrade)"
+        )
+
+
+def write_stats(out: SamplesDir, samples: list[Sample], problem_ids: list[str]) -> dict[str, Any]:
+    """stats.jsonl (the store's schema, stop reason "imported") and the import's totals."""
+    counts = count_verdicts(((s.problem_id, s.correct) for s in samples), problem_ids)
+    no_answer = dict.fromkeys(counts, 0)
+    for s in samples:
+        no_answer[s.problem_id] += is_no_answer(s)
+    out.write_stats(stats_row(pid, c.trials, c.correct, stop_reason="imported", no_answer=no_answer[pid])
+                    for pid, c in counts.items())
+    return {
+        "problems": len(counts),
+        "samples": len(samples),
+        "positives": sum(c.correct for c in counts.values()),
+        "negatives": sum(c.trials - c.correct for c in counts.values()),
+        "no_answer": sum(no_answer.values()),
+        "problems_0_correct": sum(c.correct == 0 for c in counts.values()),
+        "problems_all_correct": sum(c.correct == c.trials > 0 for c in counts.values()),
+        "samples_per_problem_max": max((c.trials for c in counts.values()), default=0),
+    }

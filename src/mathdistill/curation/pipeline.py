@@ -19,9 +19,11 @@ from typing import Any
 
 from mathdistill.curation import dedup, formats, select
 from mathdistill.curation.config import CurateConfig
-from mathdistill.curation.reader import SamplesDir, is_no_answer, is_truncated, load_samples_dir
+from mathdistill.curation.reader import CurationInput, is_no_answer, is_truncated, load_samples_dir
+from mathdistill.io.atomic import write_json_atomic
 from mathdistill.io.jsonl import write_jsonl
 from mathdistill.records import Problem, Sample
+from mathdistill.store.samples import read_fail_rates
 
 Grouped = dict[str, list[Sample]]
 
@@ -141,12 +143,12 @@ def build_negatives(by: Grouped, cfg: CurateConfig, problems: dict[str, Problem]
     return out, counts
 
 
-def _fail_rates(cfg: CurateConfig, sd: SamplesDir, samples: list[Sample]) -> dict:
+def _fail_rates(cfg: CurateConfig, sd: CurationInput, samples: list[Sample]) -> dict:
     if cfg.fail_rate_from == "samples":
         return select.fail_rates_from_samples(samples)
     if cfg.fail_rate_from == "stats":
-        return select.fail_rates_from_file(sd.path / "stats.jsonl")
-    return select.fail_rates_from_file(cfg.fail_rate_from)
+        return read_fail_rates(sd.dir.stats_file)
+    return read_fail_rates(cfg.fail_rate_from)
 
 
 def _negative_row(s: Sample) -> dict[str, Any]:
@@ -158,7 +160,6 @@ def curate(samples_dir: str | Path, out_dir: str | Path, cfg: CurateConfig, *, p
     from mathdistill.config import save_resolved
     from mathdistill.curation import card, stats_plots
     from mathdistill.curation.decontam import contaminated, load_benchmarks
-    from mathdistill.curation.writer import write_json
     from mathdistill.data.prompts import make_prompter
 
     t0 = time.perf_counter()
@@ -214,7 +215,7 @@ def curate(samples_dir: str | Path, out_dir: str | Path, cfg: CurateConfig, *, p
     stats["plots"] = stats_plots.plot_all(stats, out) if cfg.plots else []
     stats.pop("_lengths_raw", None)
     stats["run"] = _run_block(cfg, sd, prompter, time.perf_counter() - t0)
-    write_json(out / "stats.json", stats)
+    write_json_atomic(out / "stats.json", stats, indent=2)
     card.write_card(out, stats, cfg)
     if cfg.push_to_hub:
         from mathdistill.curation.hub import push
@@ -223,7 +224,7 @@ def curate(samples_dir: str | Path, out_dir: str | Path, cfg: CurateConfig, *, p
     return stats
 
 
-def _run_block(cfg: CurateConfig, sd: SamplesDir, prompter: Any, seconds: float) -> dict:
+def _run_block(cfg: CurateConfig, sd: CurationInput, prompter: Any, seconds: float) -> dict:
     from mathdistill.runinfo import run_metadata
 
     try:

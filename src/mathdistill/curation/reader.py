@@ -1,7 +1,7 @@
-"""Load a samples dir (samples.jsonl + stats.jsonl + run.json [+ problems.jsonl]).
+"""A samples folder (`mathdistill.store`) loaded for curation: graded samples and their problems.
 
 The sampler and the importers write the same layout. Question text, subject and level come
-from, in order: the dir's problems.jsonl; a problem source given by the user
+from, in order: the folder's problems.jsonl; a problem source given by the user
 (`--problems math`, joined on problem_id); otherwise they are recovered from each sample's
 prompt by matching the prompt templates of `mathdistill.data.prompts` (the last rendered
 question in the prompt, so few-shot exemplars are skipped), and subject/level from the
@@ -10,44 +10,33 @@ sample's meta. A prompt that matches no template is used whole as the question.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import DataError
-from mathdistill.io.jsonl import read_jsonl, read_records
-from mathdistill.records import Problem, RecordFieldError, Sample
+from mathdistill.records import Problem, Sample
+from mathdistill.store.samples import PROBLEMS, Repeat, SamplesDir
 
 
 @dataclass
-class SamplesDir:
-    path: Path
+class CurationInput:
+    dir: SamplesDir
     samples: list[Sample]
     problems: dict[str, Problem]
     stats: dict[str, dict] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
-    question_from: str = "problems.jsonl"  # problems.jsonl | source:<name> | prompt
-    duplicate_keys: int = 0
+    question_from: str = PROBLEMS  # problems.jsonl | source:<name> | run.json | prompt
+    repeats: list[Repeat] = field(default_factory=list)  # lines skipped for a key seen before
 
+    @property
+    def path(self) -> Path:
+        return self.dir.path
 
-def read_samples(path: Path) -> tuple[list[Sample], int]:
-    """Graded samples of a samples.jsonl; a repeated (problem_id, sample_idx) keeps the first."""
-    out, seen, dups = [], set(), 0
-    for lineno, d in read_jsonl(path, allow_torn_tail=True):
-        try:
-            s = Sample.from_dict(d)
-        except RecordFieldError as e:
-            raise DataError(path, lineno, e.field, str(e)) from None
-        if s.correct is None:
-            raise DataError(path, lineno, "correct", "sample is not graded (run the grader first)")
-        if s.key in seen:
-            dups += 1
-            continue
-        seen.add(s.key)
-        out.append(s)
-    return out, dups
+    @property
+    def duplicate_keys(self) -> int:
+        return len(self.repeats)
 
 
 def load_samples_dir(
@@ -56,27 +45,14 @@ def load_samples_dir(
     problems_source: str | None = None,
     problems_split: str = "train",
     data_dir: str | None = None,
-) -> SamplesDir:
-    d = Path(path)
-    sp = d / "samples.jsonl"
-    if not d.is_dir() or not sp.exists():
-        raise DataError(sp, None, None, "not a samples dir (no samples.jsonl)")
-    samples, dups = read_samples(sp)
-    run = {}
-    if (d / "run.json").exists():
-        try:
-            run = json.loads((d / "run.json").read_text())
-        except json.JSONDecodeError as e:
-            raise DataError(d / "run.json", e.lineno, None, f"malformed JSON ({e.msg})") from None
-    stats = {}
-    if (d / "stats.jsonl").exists():
-        for lineno, row in read_jsonl(d / "stats.jsonl", allow_torn_tail=True):
-            if "problem_id" not in row:
-                raise DataError(d / "stats.jsonl", lineno, "problem_id", "missing required field")
-            stats[str(row["problem_id"])] = row
-    if (d / "problems.jsonl").exists():
-        problems = {p.id: p for p in read_records(d / "problems.jsonl", Problem)}
-        how = "problems.jsonl"
+) -> CurationInput:
+    sd = SamplesDir(path).require()
+    samples, repeats = sd.read_graded()
+    run = sd.read_run(strict=True)
+    stats = sd.read_stats()
+    problems = sd.read_problems()
+    if problems is not None:
+        how = PROBLEMS
     elif problems_source:
         from mathdistill.data.sources import load_problems
 
@@ -90,12 +66,12 @@ def load_samples_dir(
     missing = sorted({s.problem_id for s in samples} - set(problems))
     if missing:
         raise DataError(
-            sp,
+            sd.samples_file,
             None,
             "problem_id",
             f"{len(missing)} problem id(s) have no problem text (from {how}), e.g. '{missing[0]}'",
         )
-    return SamplesDir(d, samples, problems, stats, run, how, dups)
+    return CurationInput(sd, samples, problems, stats, run, how, repeats)
 
 
 def is_no_answer(s: Sample) -> bool:
@@ -128,7 +104,38 @@ def _problems_from_run(run: dict, data_dir: str | None) -> dict[str, Problem] | 
     return {p.id: p for p in probs}
 
 
-def _template_patterns(run: dict) -> list[re.Pattern]:
+@dataclass(frozen=True)
+class _Template:
+    """A prompt template split around its question: the text before and the (right-stripped) text after."""
+
+    pre: str
+    post: str
+
+    def question(self, prompt: str) -> str | None:
+        """The *last* rendered question in `prompt` (few-shot exemplars come first), or None.
+
+        With a prefix: the last prefix that a suffix follows, and the text up to the first suffix
+        after it; without one: the text before the last suffix. Only str.find/rfind, so linear
+        in the prompt (a regex `.*PRE(.+?)POST` backtracks quadratically on a long prompt that
+        repeats PRE)."""
+        pre, post = self.pre, self.post
+        if not pre:
+            j = prompt.rfind(post, 1)
+            return prompt[:j] if j > 0 else None
+        if not post:
+            i = prompt.rfind(pre)
+            return prompt[i + len(pre):] or None if i >= 0 else None
+        last_post = prompt.rfind(post)
+        if last_post < len(pre) + 1:
+            return None
+        i = prompt.rfind(pre, 0, last_post - 1)  # leave at least one character of question
+        if i < 0:
+            return None
+        start = i + len(pre)
+        return prompt[start:prompt.find(post, start + 1)]
+
+
+def _template_patterns(run: dict) -> list[_Template]:
     from mathdistill.data.prompts import TEMPLATES
 
     texts: list[str] = []
@@ -138,7 +145,7 @@ def _template_patterns(run: dict) -> list[re.Pattern]:
             texts.append(tpl[key])
     for t in TEMPLATES.values():
         texts += [t.user, t.plain]
-    pats = []
+    out = []
     for t in texts:
         if "{question}" not in t:
             continue
@@ -146,34 +153,25 @@ def _template_patterns(run: dict) -> list[re.Pattern]:
         pre, post = pre.replace("{{", "{").replace("}}", "}"), post.replace("{{", "{").replace("}}", "}")
         if not pre.strip() and not post.strip():
             continue  # the "raw" template matches anything
-        # The *last* rendered question is the one being asked (few-shot exemplars come first):
-        # a greedy skip before the prefix, or a greedy question up to the last suffix.
-        if pre:
-            pats.append(
-                re.compile(".*" + re.escape(pre) + r"(?P<q>.+?)" + re.escape(post.rstrip()), re.DOTALL)
-            )
-        else:
-            pats.append(re.compile(r"(?P<q>.+)" + re.escape(post.rstrip()), re.DOTALL))
-    return pats
+        out.append(_Template(pre, post.rstrip()))
+    return out
 
 
 _CHAT_USER = re.compile(
-    r"(?:<\|im_start\|>user\n|<\|user\|>\n?|\[INST\]\s*|<\|start_header_id\|>user"
-    r"<\|end_header_id\|>\n\n)(?P<q>.*)",
-    re.DOTALL,
+    r"<\|im_start\|>user\n|<\|user\|>\n?|\[INST\]\s*|<\|start_header_id\|>user<\|end_header_id\|>\n\n"
 )
 
 
-def question_from_prompt(prompt: str, patterns: list[re.Pattern]) -> str | None:
+def question_from_prompt(prompt: str, patterns: list[_Template]) -> str | None:
     for pat in patterns:
-        m = pat.match(prompt)
-        if m:
-            q = m.group("q")
-            # A chat-rendered prompt: cut everything up to the last user-turn marker.
-            cm = None
-            for cm in _CHAT_USER.finditer(q):
-                pass
-            return (cm.group("q") if cm else q).strip()
+        q = pat.question(prompt)
+        if q is not None:
+            # A chat-rendered prompt: cut everything up to the last user-turn marker (earlier user
+            # turns are few-shot exemplars).
+            cut = 0
+            for m in _CHAT_USER.finditer(q):
+                cut = m.end()
+            return q[cut:].strip()
     return None
 
 

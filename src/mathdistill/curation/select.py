@@ -2,7 +2,8 @@
 
 - all: keep every correct sample (VRT).
 - uniform: keep at most `k` correct samples per problem (DARS-Uniform curation).
-- prop2diff: keep at most t_i = max(1, ceil(k_max * f_i)) per problem, f_i = fail rate.
+- prop2diff: keep at most t_i = max(1, ceil(k_max * f_i)) per problem, f_i = fail rate
+  (`store.difficulty.prop2diff_target`, the rule the sampler schedules by).
 
 Selection is deterministic: within a problem, samples are taken in (sample_idx) order
 after the caller sorted by (problem_id, sample_idx), never in file order. Fail rates are
@@ -12,52 +13,19 @@ exact fractions when counted from samples, so k * f lands on integers exactly (a
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Iterable
 from fractions import Fraction
-from pathlib import Path
 
 from mathdistill.errors import DataError
-from mathdistill.io.jsonl import read_jsonl
 from mathdistill.records import Sample
+from mathdistill.store.difficulty import prop2diff_target
+from mathdistill.store.samples import count_verdicts, fail_rate
 
 
 def fail_rates_from_samples(samples: Iterable[Sample]) -> dict[str, Fraction]:
     """f_i = 1 - correct/trials over every graded sample of the problem (DART counts all trials)."""
-    trials: dict[str, int] = defaultdict(int)
-    correct: dict[str, int] = defaultdict(int)
-    for s in samples:
-        trials[s.problem_id] += 1
-        correct[s.problem_id] += bool(s.correct)
-    return {pid: Fraction(n - correct[pid], n) for pid, n in trials.items()}
-
-
-def fail_rates_from_file(path: str | Path) -> dict[str, Fraction]:
-    """Read pass rates from a stats.jsonl (problem_id, trials, correct, pass_rate) or a DART
-    query-info file (query_id, tot_n_samples, tot_n_corrects, pass_rate)."""
-    out: dict[str, Fraction] = {}
-    for lineno, d in read_jsonl(path):
-        pid = d.get("problem_id", d.get("query_id"))
-        if pid is None:
-            raise DataError(path, lineno, "problem_id", "missing (also no 'query_id')")
-        n = d.get("trials", d.get("tot_n_samples"))
-        c = d.get("correct", d.get("tot_n_corrects"))
-        if isinstance(n, int) and isinstance(c, int) and not isinstance(c, bool) and n > 0:
-            if not 0 <= c <= n:
-                raise DataError(path, lineno, "correct", f"{c} correct out of {n} trials")
-            out[str(pid)] = Fraction(n - c, n)
-            continue
-        pr = d.get("pass_rate")
-        if not isinstance(pr, int | float) or isinstance(pr, bool) or not 0 <= pr <= 1:
-            raise DataError(path, lineno, "pass_rate", f"expected a number in [0, 1], got {pr!r}")
-        out[str(pid)] = 1 - Fraction(pr).limit_denominator(1_000_000)
-    return out
-
-
-def prop2diff_target(fail_rate: Fraction | float, k_max: int) -> int:
-    f = fail_rate if isinstance(fail_rate, Fraction) else Fraction(fail_rate).limit_denominator(1_000_000)
-    return max(1, math.ceil(k_max * f))
+    counts = count_verdicts((s.problem_id, s.correct) for s in samples)
+    return {pid: fail_rate(c.trials, c.correct) for pid, c in counts.items()}
 
 
 def solve_k_max(

@@ -30,7 +30,9 @@ from mathdistill.eval.runner import GenerationJob, run_job
 from mathdistill.grading.apply import grade_samples
 from mathdistill.io.jsonl import read_records, write_jsonl
 from mathdistill.records import Problem, Sample
-from mathdistill.sampling.base import Backend, SamplingParams
+from mathdistill.sampling.base import Backend, BackendSpec, SamplingParams, backend_class
+from mathdistill.sampling.generate import make_prompter
+from mathdistill.store.samples import SAMPLES
 
 
 def dataset_name(source: str) -> str:
@@ -57,16 +59,13 @@ def _annotate(s: Sample, p: Problem) -> Sample:
 
 def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = None,
              progress: bool = True) -> tuple[list[Sample], dict[str, Any], dict[str, float]]:
-    """Generate (or reuse) greedy and sampled completions for every dataset."""
-    from mathdistill.data.prompts import default_template, make_prompter
-    from mathdistill.data.sources import load_problems
-    from mathdistill.eval.model_prep import prepare_model
-    from mathdistill.training import trained_prompt
+    """Generate (or reuse) greedy and sampled completions for every dataset.
 
-    model_id = prepare_model(cfg.model, cfg.backend)
-    # A model trained here is prompted exactly as it was trained (format and template).
-    trained = trained_prompt(cfg.model) if cfg.backend not in ("fake", "openai") else None
-    trained_template, trained_chat = trained or (None, None)
+    A `backend_factory` stays its caller's to close; a backend made here is closed here."""
+    from mathdistill.data.sources import load_problems
+
+    spec = backend_spec(cfg)
+    local = backend_class(cfg.backend).loads_local_weights
     holder: dict[str, Backend] = {}
 
     timing: dict[str, float] = {}
@@ -75,12 +74,7 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
         # Created on first need only: a fully cached rerun never loads the model.
         if "b" not in holder:
             t = time.perf_counter()
-            if backend_factory is not None:
-                holder["b"] = backend_factory()
-            else:
-                from mathdistill.sampling import get_backend
-
-                holder["b"] = get_backend(cfg.backend, model_id, **cfg.backend_kwargs)
+            holder["b"] = backend_factory() if backend_factory is not None else spec.create()
             timing["backend_start_s"] = round(time.perf_counter() - t, 3)
         return holder["b"]
 
@@ -91,9 +85,8 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
         for source in cfg.data:
             name = dataset_name(source)
             problems = load_problems(source, cfg.split, data_dir=cfg.data_dir, limit=cfg.limit)
-            prompter = make_prompter(cfg.template or trained_template or default_template(source), cfg.n_shots,
-                                     source=source, split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed,
-                                     shots_from=cfg.shots_from, chat=trained_chat)
+            prompter = make_prompter(cfg.model, cfg.template, cfg.n_shots, loads_local_weights=local, source=source,
+                                     split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from)
             prompts[name] = prompter.describe()
             modes = [("greedy", SamplingParams(n=1, temperature=0.0, top_p=1.0, max_tokens=cfg.max_new_tokens,
                                                seed=cfg.seed))] if cfg.greedy else []
@@ -101,32 +94,31 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
                                                     max_tokens=cfg.max_new_tokens, seed=cfg.seed)))
             by_id = {p.id: p for p in problems}
             for mode, params in modes:
-                job = GenerationJob(name, mode, problems, prompter, params, model_id, cfg.backend)
+                job = GenerationJob(name, mode, problems, prompter, params, spec.model, cfg.backend)
                 t0 = time.perf_counter()
                 got = run_job(job, cache, factory, batch_size=cfg.batch_size, progress=progress)
                 timing[f"generate/{name}/{mode}"] = round(time.perf_counter() - t0, 3)
                 timing[f"generated/{name}/{mode}"] = job.generated  # new completions (not from the cache)
                 samples.extend(_annotate(s, by_id[s.problem_id]) for s in got)
-        backend_info = _describe(holder.get("b"))
+        # Engine, version, batch size, seed mode change greedy outputs, so they are recorded;
+        # None when everything came from the generations cache.
+        backend_info = holder["b"].describe() if "b" in holder else None
     finally:
-        if "b" in holder:
+        if "b" in holder and backend_factory is None:
             holder["b"].close()
-    meta = {"prompt": prompts, "model_resolved": model_id, "backend": backend_info}
+    meta = {"prompt": prompts, "model_resolved": spec.model, "backend": backend_info}
     return samples, meta, timing
 
 
-def _describe(backend: Backend | None) -> dict[str, Any] | None:
-    """Engine, version, batch size, seed mode: these change greedy outputs, so they are recorded."""
-    if backend is None:
-        return None  # everything came from the generations cache
-    d = getattr(backend, "describe", None)
-    return d() if callable(d) else {"name": backend.name, "model": backend.model}
+def backend_spec(cfg: EvalConfig) -> BackendSpec:
+    """The backend an eval starts: `cfg.model` made loadable by `cfg.backend`, with its options."""
+    return BackendSpec.prepared(cfg.backend, cfg.model, cfg.engine_kwargs())
 
 
 def _sampling_block(cfg: EvalConfig) -> dict[str, Any]:
     return {"n": cfg.n, "temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_new_tokens,
             "greedy_pass": cfg.greedy, "backend": cfg.backend, "batch_size": cfg.batch_size,
-            "backend_kwargs": cfg.backend_kwargs}
+            "backend_kwargs": cfg.engine_kwargs()}
 
 
 def compute(cfg: EvalConfig, samples: list[Sample], gen_meta: dict[str, Any], timing: dict[str, float],
@@ -140,8 +132,9 @@ def compute(cfg: EvalConfig, samples: list[Sample], gen_meta: dict[str, Any], ti
     scorer = None
     if cfg.voting == "asc":
         from mathdistill.inference.scorer import load_scorer
+        from mathdistill.ranker import SCORER_LOADER as RANKER_LOADER
 
-        scorer = load_scorer(cfg.ranker)  # type: ignore[arg-type]
+        scorer = load_scorer(cfg.ranker, loaders=[RANKER_LOADER])  # type: ignore[arg-type]
     by_ds: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
         by_ds[str(s.meta.get("dataset"))].append(s)
@@ -187,7 +180,7 @@ def compute(cfg: EvalConfig, samples: list[Sample], gen_meta: dict[str, Any], ti
                                      grader=GRADER_VERSION, extra={"source_run": gen_meta.get("source_run"),
                                                                          "backend": gen_meta.get("backend")}),
         "timing": timing,
-        "files": {"samples": "samples.jsonl", "per_problem": "per_problem.jsonl", "config": "config.yaml"},
+        "files": {"samples": SAMPLES, "per_problem": "per_problem.jsonl", "config": "config.yaml"},
     }
     (out_dir / "results.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False))
     return doc
@@ -223,7 +216,7 @@ def run_eval(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
     t1 = time.perf_counter()
     grade_samples(samples, workers=cfg.grade_workers, timeout_s=cfg.grade_timeout)
     timing["grading_s"] = round(time.perf_counter() - t1, 3)
-    write_jsonl(out / "samples.jsonl", samples)
+    write_jsonl(out / SAMPLES, samples)
     doc = compute(cfg, samples, meta, timing, out)
     timing["total_s"] = round(time.perf_counter() - t0, 3)
     doc["timing"] = timing
@@ -236,7 +229,7 @@ def run_from_samples(src: str | Path, cfg: EvalConfig, regrade: bool | None = No
     from mathdistill.grading import GRADER_VERSION
 
     src = Path(src)
-    path = src / "samples.jsonl" if src.is_dir() else src
+    path = src / SAMPLES if src.is_dir() else src
     samples = list(read_records(path, Sample))
     if not samples:
         raise MathdistillError(f"{path}: no samples")
@@ -251,11 +244,11 @@ def run_from_samples(src: str | Path, cfg: EvalConfig, regrade: bool | None = No
         t = time.perf_counter()
         grade_samples(samples, workers=cfg.grade_workers, timeout_s=cfg.grade_timeout)
         timing["grading_s"] = round(time.perf_counter() - t, 3)
-    if regrade or path.resolve() != (out / "samples.jsonl").resolve():
+    if regrade or path.resolve() != (out / SAMPLES).resolve():
         if regrade:
-            write_jsonl(out / "samples.jsonl", samples)
+            write_jsonl(out / SAMPLES, samples)
         else:
-            shutil.copyfile(path, out / "samples.jsonl")
+            shutil.copyfile(path, out / SAMPLES)
     gen_meta = {"prompt": (old.get("run_metadata") or {}).get("prompt"), "model_resolved": old.get("model_resolved"),
                 "source_run": str(path.parent.resolve())}
     return compute(cfg, samples, gen_meta, timing, out)

@@ -1,4 +1,5 @@
-"""Generation for evaluation, cached and resumable.
+"""Generation for evaluation, cached and resumable: the vanilla strategy (k = n per problem) of
+`mathdistill.sampling.generate`, with a cache.
 
 Generations live in `<cache_dir>/<dataset>.<mode>.<key>.jsonl`, one `Sample` per line,
 where key = hash(backend, model, prompt template + exemplars, sampling params, seed). A rerun
@@ -18,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.data.prompts import Prompter
+from mathdistill.errors import BackendError
 from mathdistill.io.jsonl import JsonlAppender, read_jsonl, write_jsonl
 from mathdistill.records import Problem, Sample
-from mathdistill.sampling.base import Backend, GenerationRequest, SamplingParams
+from mathdistill.sampling.base import Backend, SamplingParams
+from mathdistill.sampling.generate import Work, generate_batches, render_prompts
 
 
 @dataclass
@@ -78,34 +81,16 @@ def run_job(job: GenerationJob, cache_dir: str | Path, backend_factory: Callable
     todo = missing_work(job, cached)
     if todo:
         backend = backend_factory()
-        tok = backend.tokenizer()
-        stop = sorted(set(job.params.stop) | set(job.prompter.stop(tok)))
-        _write_meta(path, job, stop)
+        prompts = render_prompts(job.prompter, [p for p, _ in todo], backend)
+        prompts.stop = sorted(set(job.params.stop) | set(prompts.stop))
+        _write_meta(path, job, prompts.stop)
+        # Every request of a mode carries the mode's seed (the key of the cache files made so far).
+        work = [Work(p.id, idx, job.params.seed) for p, idx in todo]
         bar = _progress(len(todo), f"{job.dataset} {job.mode}", progress)
         with JsonlAppender(path) as out:
-            for start in range(0, len(todo), batch_size):
-                chunk = todo[start:start + batch_size]
-                reqs, prompts = [], []
-                for p, idx in chunk:
-                    params = SamplingParams(n=len(idx), temperature=job.params.temperature, top_p=job.params.top_p,
-                                            max_tokens=job.params.max_tokens, stop=stop, seed=job.params.seed)
-                    prompt = job.prompter.render(p, tok)
-                    msgs = job.prompter.messages(p) if tok is None else None
-                    reqs.append(GenerationRequest(prompt, params, messages=msgs, request_id=p.id))
-                    prompts.append(prompt)
-                results = backend.generate(reqs)
-                if len(results) != len(reqs):
-                    raise RuntimeError(f"backend returned {len(results)} results for {len(reqs)} requests")
-                rows = []
-                for (p, idx), prompt, comps in zip(chunk, prompts, results, strict=True):
-                    for i, c in zip(idx, comps, strict=False):
-                        rows.append(Sample(problem_id=p.id, sample_idx=i, prompt=prompt, response=c.text,
-                                           finish_reason=c.finish_reason, num_tokens=c.num_tokens,
-                                           teacher=job.model_id, temperature=job.params.temperature,
-                                           top_p=job.params.top_p, max_tokens=job.params.max_tokens,
-                                           seed=c.seed if getattr(c, "seed", None) is not None else job.params.seed,
-                                           answer=p.answer,
-                                           meta={"dataset": job.dataset, "mode": job.mode}))
+            for chunk, rows, _ in generate_batches(backend, prompts, work, job.params, batch=batch_size,
+                                                   teacher=job.model_id,
+                                                   meta={"dataset": job.dataset, "mode": job.mode}):
                 out.write_many(rows)
                 job.generated += len(rows)
                 for s in rows:
@@ -114,7 +99,7 @@ def run_job(job: GenerationJob, cache_dir: str | Path, backend_factory: Callable
         bar.close()
     missing = wanted - set(cached)
     if missing:
-        raise RuntimeError(f"{len(missing)} samples still missing after generation (e.g. {min(missing)})")
+        raise BackendError(f"{len(missing)} samples still missing after generation (e.g. {min(missing)})")
     return [cached[(p.id, i)] for p in job.problems for i in range(job.params.n)]
 
 

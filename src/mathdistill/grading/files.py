@@ -12,8 +12,9 @@ from collections import Counter
 from pathlib import Path
 
 from mathdistill.errors import DataError
+from mathdistill.grading.apply import grade_items, write_grade
 from mathdistill.grading.grader import DEFAULT_PERCENT, grader_id
-from mathdistill.grading.pool import GradingPool, grade_many
+from mathdistill.grading.pool import GradingPool
 
 _BATCH = 2048
 
@@ -52,10 +53,10 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
 
             def flush() -> None:
                 items = [(r[response_field], str(r[answer_field]), r.get(finish_field)) for r in batch]
-                grades = pool.map(items, chunksize=32) if pool else grade_many(items, workers=1, timeout_s=timeout_s,
-                                                                                  percent=percent)
-                for row, g in zip(batch, grades):
-                    row.update(pred=g.pred, correct=g.correct, rule=g.rule, error=g.error, grader=gid)
+                grades = grade_items(items, pool=pool, timeout_s=timeout_s, percent=percent, chunksize=32)
+                for row, g in zip(batch, grades, strict=True):
+                    write_grade(row, g)
+                    row["grader"] = gid
                     f.write(dumps(row) + "\n")
                     stats["n"] += 1
                     stats["correct"] += g.correct

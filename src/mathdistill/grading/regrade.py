@@ -11,13 +11,13 @@ not touched. Each line keeps every field it had; pred/correct/rule/error are rep
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
+from mathdistill.grading.apply import grade_items, write_grade
 from mathdistill.grading.grader import DEFAULT_PERCENT, grader_id
-from mathdistill.io.atomic import write_json_atomic
+from mathdistill.store.samples import SAMPLES, SamplesDir, count_verdicts, stats_row
 
 _BATCH = 4096
 
@@ -27,25 +27,24 @@ def _stamp(p: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _golds(run: Path) -> dict[str, str]:
+def _golds(run: SamplesDir) -> dict[str, str]:
     from mathdistill.io.jsonl import read_jsonl
 
-    probs = run / "problems.jsonl"
-    if not probs.exists():
+    if not run.problems_file.exists():
         return {}
-    return {str(r["id"]): str(r["answer"]) for _, r in read_jsonl(probs) if "id" in r and "answer" in r}
+    return {str(r["id"]): str(r["answer"]) for _, r in read_jsonl(run.problems_file) if "id" in r and "answer" in r}
 
 
 def regrade_run(run_dir: str | os.PathLike, *, percent: str = DEFAULT_PERCENT, workers: int = 2,
                 timeout_s: float = 5.0, out: str | os.PathLike | None = None) -> dict:
     """Regrade RUN_DIR/samples.jsonl (or a samples file); return counts, flips included."""
     from mathdistill.errors import DataError, MathdistillError
-    from mathdistill.grading.pool import GradingPool, grade_many
+    from mathdistill.grading.pool import GradingPool
     from mathdistill.io.jsonl import dumps, read_jsonl, write_jsonl
 
     src = Path(run_dir)
-    path = src / "samples.jsonl" if src.is_dir() else src
-    run = path.parent
+    path = src / SAMPLES if src.is_dir() else src
+    run = SamplesDir(path.parent)
     if not path.exists():
         raise MathdistillError(f"{path}: no samples.jsonl to regrade")
     gid = grader_id(percent)
@@ -63,15 +62,16 @@ def regrade_run(run_dir: str | os.PathLike, *, percent: str = DEFAULT_PERCENT, w
         items.append((row["response"], str(gold), row.get("finish_reason")))
     if workers > 1 and len(items) > 256:
         with GradingPool(workers, timeout_s, percent=percent) as pool:
-            grades = [g for k in range(0, len(items), _BATCH) for g in pool.map(items[k:k + _BATCH], 32)]
+            grades = [g for k in range(0, len(items), _BATCH)
+                      for g in grade_items(items[k:k + _BATCH], pool=pool, chunksize=32)]
     else:
-        grades = grade_many(items, workers=1, timeout_s=timeout_s, percent=percent)
+        grades = grade_items(items, timeout_s=timeout_s, percent=percent)
     flips: Counter = Counter()
     for row, g in zip(rows, grades, strict=True):
         old = row.get("correct")
         if old is not None and bool(old) != g.correct:
             flips["to_correct" if g.correct else "to_wrong"] += 1
-        row.update(pred=g.pred, correct=g.correct, rule=g.rule, error=g.error)
+        write_grade(row, g)
         row["meta"] = {**(row.get("meta") or {}), "grader": gid}
     summary = {"samples": len(rows), "correct": sum(g.correct for g in grades), "grader": gid, "percent": percent,
                "flipped_to_correct": flips["to_correct"], "flipped_to_wrong": flips["to_wrong"],
@@ -91,37 +91,33 @@ def regrade_run(run_dir: str | os.PathLike, *, percent: str = DEFAULT_PERCENT, w
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _update_stats(run / "stats.jsonl", rows, write_jsonl, read_jsonl)
-    _update_run_json(run / "run.json", summary)
+    _update_stats(run, rows)
+    _update_run_json(run, summary)
     return {**summary, "out": str(path)}
 
 
-def _update_stats(stats: Path, rows: list[dict], write_jsonl, read_jsonl) -> None:
+def _update_stats(run: SamplesDir, rows: list[dict]) -> None:
     """New trials / correct / pass_rate per problem; targets and stop reasons are the sampler's."""
-    if not stats.exists():
+    from mathdistill.io.jsonl import read_jsonl
+
+    if not run.stats_file.exists():
         return
-    trials, correct = Counter(), defaultdict(int)
-    for r in rows:
-        pid = str(r.get("problem_id"))
-        trials[pid] += 1
-        correct[pid] += bool(r["correct"])
+    counts = count_verdicts((str(r.get("problem_id")), r["correct"]) for r in rows)
     new = []
-    for _, st in read_jsonl(stats):
+    for _, st in read_jsonl(run.stats_file):
         pid = str(st.get("problem_id"))
-        if pid in trials:
-            st.update(trials=trials[pid], correct=correct[pid], pass_rate=correct[pid] / trials[pid])
+        if pid in counts:
+            rest = {k: v for k, v in st.items() if k not in ("problem_id", "trials", "correct", "pass_rate")}
+            st = stats_row(st["problem_id"], counts[pid].trials, counts[pid].correct, **rest)
         new.append(st)
-    write_jsonl(stats, new)
+    run.write_stats(new)
 
 
-def _update_run_json(run_json: Path, summary: dict) -> None:
-    if not run_json.exists():
-        return
-    try:
-        meta = json.loads(run_json.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return  # torn by a kill: the sampler rewrites it on its next start
+def _update_run_json(run: SamplesDir, summary: dict) -> None:
+    meta = run.read_run()
+    if not meta:
+        return  # none, or torn by a kill: the sampler rewrites it on its next start
     entry = {"at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), "from": meta.get("grader"), **summary}
     meta["grader"] = summary["grader"]
     meta["regrades"] = [*meta.get("regrades", []), entry]
-    write_json_atomic(run_json, meta, indent=2)
+    run.write_run(meta)

@@ -8,11 +8,12 @@ the problem's other scores). Two are built in:
 - `ScoresFile`: precomputed scores, JSONL lines `{problem_id, sample_idx, score}`;
 - `CallableScorer`: wraps a plain `(question, response) -> float` callable.
 
-`load_scorer(spec)` walks `SCORER_LOADERS` in order; the first loader whose `matches(spec)`
-is true builds the scorer. Other stages (the trained ranker) add a loader with
-`register_scorer_loader` instead of editing this module: `mathdistill.ranker` (when it exists)
-and entry points in the group "mathdistill.scorers" are imported on first use so their
-loaders are in place. `module.path:attr` specs import a callable (or a factory returning one).
+`load_scorer(spec, loaders=...)` tries the caller's `loaders` first, then `SCORER_LOADERS` in
+order; the first loader whose `matches(spec)` is true builds the scorer. Higher stages hand
+their loaders in (eval passes the trained ranker's), so this module imports no stage.
+Third-party packages add theirs through entry points in the group "mathdistill.scorers" (each a
+zero-argument callable that calls `register_scorer_loader`), loaded on first use.
+`module.path:attr` specs import a callable (or a factory returning one).
 """
 
 from __future__ import annotations
@@ -127,9 +128,6 @@ def register_scorer_loader(loader: ScorerLoader, *, first: bool = True) -> None:
     SCORER_LOADERS.insert(0 if first else len(SCORER_LOADERS), loader)
 
 
-# Modules that register loaders on import (a missing one is skipped), plus entry points in the
-# "mathdistill.scorers" group (each a zero-argument callable that registers its loaders).
-PLUGIN_MODULES = ["mathdistill.ranker"]
 _plugins_loaded = False
 
 
@@ -138,28 +136,24 @@ def _load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
-    for mod in PLUGIN_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name is None or not mod.startswith(e.name):
-                raise
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="mathdistill.scorers"):
         ep.load()()
 
 
-def load_scorer(spec: str | Scorer | SampleScorer) -> SampleScorer:
+def load_scorer(spec: str | Scorer | SampleScorer, loaders: Sequence[ScorerLoader] = ()) -> SampleScorer:
+    """The scorer for `spec`; `loaders` (e.g. the trained ranker's) are tried before the built-in ones."""
     if isinstance(spec, SampleScorer):
         return spec
     if callable(spec):
         return CallableScorer(spec)
     _load_plugins()
-    for loader in SCORER_LOADERS:
+    candidates = [*loaders, *SCORER_LOADERS]
+    for loader in candidates:
         if loader.matches(spec):
             return loader.load(spec)
-    known = ", ".join(x.name for x in SCORER_LOADERS)
+    known = ", ".join(x.name for x in candidates)
     if not Path(spec).exists():
         raise MathdistillError(f"--ranker {spec}: no such file or directory")
     raise MathdistillError(f"--ranker {spec}: not a scores file or a known ranker (loaders: {known})")

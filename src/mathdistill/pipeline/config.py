@@ -12,43 +12,41 @@ on the prompts it was sampled with) and each stage's output folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mathdistill.config import build, parse_overrides
+from mathdistill.config import build, knob, parse_overrides
 from mathdistill.curation.config import CurateConfig
 from mathdistill.errors import ConfigError
 from mathdistill.eval.config import EvalConfig
 from mathdistill.sampling.config import SampleConfig
 
 STEP_KEYS = ("name", "eval")  # keys of a train step that are not TrainConfig fields
-# Methods whose output is a generator worth evaluating by default (neg is TDG's negative
-# adapter, only an ingredient of NAT; the ranker is an encoder).
-NOT_EVALUATED = ("neg", "ranker")
 
 
 @dataclass
 class DataArgs:
-    train: str = "gsm8k"  # source sampled for training data (any source name or JSONL path)
-    train_split: str = "train"
-    train_limit: int | None = None
-    test: list[str] = field(default_factory=lambda: ["gsm8k"])  # evaluated before and after training
-    test_split: str = "test"
-    test_limit: int | None = None
-    data_dir: str | None = None
+    train: str = knob("gsm8k", "Source sampled for training data (any source name or JSONL path).")
+    train_split: str = knob("train", "Split of the training source.")
+    train_limit: int | None = knob(None, "First N training problems.")
+    test: list[str] = knob(factory=lambda: ["gsm8k"], help="Benchmarks evaluated before and after training.")
+    test_split: str = knob("test", "Split of the benchmarks.")
+    test_limit: int | None = knob(None, "First N problems of each benchmark.")
+    data_dir: str | None = knob(None, "Folder with local dataset files (default: $MATHDISTILL_DATA, else the HF "
+                                      "Hub).")
 
 
 @dataclass
 class ImportArgs:
     """Released teacher samples instead of sampling round 1 (`mathdistill import tdg|pool`)."""
 
-    path: str = ""  # empty: sample the teacher
-    kind: str = "tdg"  # tdg | pool
-    limit: int | None = None
-    workers: int = 2
-    timeout_s: float = 5.0
-    mapping: dict[str, Any] = field(default_factory=dict)  # PoolMapping fields for kind=pool
+    path: str = knob("", "Released teacher file to import (empty: sample the teacher).")
+    kind: str = knob("tdg", "tdg | pool.")
+    limit: int | None = knob(None, "Only the first N problems.")
+    workers: int = knob(2, "Grading worker processes.")
+    timeout_s: float = knob(5.0, "Grading timeout per sample (s).")
+    mapping: dict[str, Any] = knob(help="PoolMapping fields for kind=pool.", factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in ("tdg", "pool"):
@@ -57,26 +55,29 @@ class ImportArgs:
 
 @dataclass
 class RunConfig:
-    out: str = ""  # the run directory (also `mathdistill run --out`)
-    teacher: str = "smollm2"
-    student: str = "smollm2"
-    backend: str | None = None  # sample + eval backend (vllm | hf | openai | fake | auto); None: each stage's own
-    template: str | None = None  # prompt template for every stage (default: the training source's)
-    data: DataArgs = field(default_factory=DataArgs)
-    import_pool: ImportArgs = field(default_factory=ImportArgs)
-    rounds: int = 1  # iterative RFT: round r > 1 samples the student trained in round r-1
-    round_model: str | None = None  # train step whose model samples the next round (default: first evaluated)
-    sample: SampleConfig = field(default_factory=SampleConfig)
-    curate: CurateConfig = field(default_factory=CurateConfig)
-    train: list[dict[str, Any]] = field(default_factory=lambda: [{"method": "sft"}])
-    train_defaults: dict[str, Any] = field(default_factory=dict)  # merged under every train step
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    eval_base: bool = True  # evaluate the untrained student with the same settings
-    summary_metric: str = "greedy"  # metric compared before/after (greedy, mean@n, maj@k, ...)
-    n_boot: int = 2000  # paired bootstrap resamples for the significance of a difference
-    report: bool = True
-    eta: dict[str, float] = field(default_factory=dict)  # rough seconds per stage kind, for the overall ETA
-    progress: bool = True
+    out: str = knob("", "Run directory (default: `out:` of the config).")
+    teacher: str = knob("smollm2", "Model sampled in round 1.")
+    student: str = knob("smollm2", "Model trained and evaluated.")
+    backend: str | None = knob(None, "Sample + eval backend: vllm | hf | openai | fake | auto (default: each "
+                                     "stage's own).")
+    template: str | None = knob(None, "Prompt template of every stage (default: the training source's).")
+    data: DataArgs = knob(help="What is sampled and what is evaluated.", factory=DataArgs)
+    import_pool: ImportArgs = knob(help="Released teacher samples instead of sampling round 1.", factory=ImportArgs)
+    rounds: int = knob(1, "Iterative RFT: round r > 1 samples the student trained in round r-1.")
+    round_model: str | None = knob(None, "Train step whose model samples the next round (default: the first "
+                                         "evaluated).")
+    sample: SampleConfig = knob(help="The sample stage's config.", factory=SampleConfig)
+    curate: CurateConfig = knob(help="The curate stage's config.", factory=CurateConfig)
+    train: list[dict[str, Any]] = knob(factory=lambda: [{"method": "sft"}], help="Training steps, each a TrainConfig "
+                                       "mapping with a method (and optional name, eval).")
+    train_defaults: dict[str, Any] = knob(help="Merged under every train step.", factory=dict)
+    eval: EvalConfig = knob(help="The eval stages' config.", factory=EvalConfig)
+    eval_base: bool = knob(True, "Evaluate the untrained student with the same settings.")
+    summary_metric: str = knob("greedy", "Metric compared before/after (greedy, mean@n, maj@k, ...).")
+    n_boot: int = knob(2000, "Paired bootstrap resamples for the significance of a difference.")
+    report: bool = knob(True, "Write report.html.")
+    eta: dict[str, float] = knob(help="Rough seconds per stage kind, for the overall ETA.", factory=dict)
+    progress: bool = knob(True, "Progress bars.")
 
     def __post_init__(self) -> None:
         if self.rounds < 1:

@@ -21,7 +21,8 @@ from typing import Any
 
 from mathdistill.config import build
 from mathdistill.errors import ConfigError
-from mathdistill.pipeline.config import NOT_EVALUATED, STEP_KEYS, RunConfig, step_name
+from mathdistill.pipeline.config import STEP_KEYS, RunConfig, step_name
+from mathdistill.training.methods import method_spec
 
 KINDS = ("import", "sample", "curate", "train", "eval", "report")
 _PH = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
@@ -78,27 +79,16 @@ def _sub_dataclass(obj: Any, ph: dict[str, str], where: str) -> Any:
 
 _FILES = {"messages": "sft_messages.jsonl", "sft": "sft.jsonl", "neg_sft": "neg_sft.jsonl", "kto": "kto.jsonl",
           "pairs": "pairs.jsonl", "ranker": "ranker.jsonl"}
-# method -> choices of (data formats, negatives formats), first available wins. Chat rows
-# (sft_messages) for SFT so training matches the chat prompts used to sample and evaluate;
-# the TDG chain (neg -> nat -> nce) and the negative-aware losses use plain prompt/completion
-# files throughout, so every adapter of a chain sees one prompt format.
-_DEFAULTS: dict[str, list[tuple[list[str], list[str]]]] = {
-    "sft": [(["messages"], []), (["sft"], [])],
-    "neg": [(["neg_sft"], []), (["kto"], [])],
-    "mix": [(["sft"], ["neg_sft"]), (["kto"], [])], "nt": [(["sft"], ["neg_sft"]), (["kto"], [])],
-    "ul": [(["sft"], ["neg_sft"]), (["kto"], [])],
-    "dpo": [(["pairs"], [])], "kto": [(["kto"], [])], "nat": [(["sft"], [])], "nce": [(["sft"], [])],
-    "ranker": [(["ranker"], [])],
-}
 
 
 def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> tuple[list[str], list[str]]:
-    """The curated files a method trains on: (data, negatives)."""
-    for data, negs in _DEFAULTS[method]:
+    """The curated files a method trains on (its row of the methods table): (data, negatives)."""
+    choices = method_spec(method).curated
+    for data, negs in choices:
         if all(f in formats for f in data + negs):
             return [str(curate_dir / _FILES[f]) for f in data], [str(curate_dir / _FILES[f]) for f in negs]
-    want = " or ".join("+".join(_FILES[f] for f in d + n) for d, n in _DEFAULTS[method])
-    first = "+".join(_DEFAULTS[method][0][0] + _DEFAULTS[method][0][1])
+    want = " or ".join("+".join(_FILES[f] for f in d + n) for d, n in choices)
+    first = "+".join(choices[0][0] + choices[0][1])
     raise ConfigError(f"{where} ({method}) trains on curated {want}, but curate.formats is {formats}; "
                       f"add {first} to curate.formats or give the step its own `data`")
 
@@ -112,7 +102,7 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
     for i, step in enumerate(cfg.train):
         names.append(step_name(step, i, names))
     evaluated = [n for n, s in zip(names, cfg.train, strict=True)
-                 if s.get("eval", s["method"] not in NOT_EVALUATED)]
+                 if s.get("eval", method_spec(s["method"]).evaluated)]
     round_model = cfg.round_model or (evaluated[0] if evaluated else None)
     if cfg.rounds > 1 and round_model is None:
         raise ConfigError("rounds > 1 needs a train step that makes a generator (or set round_model)")
@@ -150,7 +140,7 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
             tid = f"train_{name}{sx}"
             where = f"train[{i}]"
             d: dict[str, Any] = {"output_dir": str(run / tid), "template": template}
-            if step["method"] != "ranker":  # the ranker's `model` is its encoder, not the student
+            if method_spec(step["method"]).student:  # the ranker's `model` is its encoder, not the student
                 d["model"] = cfg.student
             if "data" not in step and "data" not in cfg.train_defaults:
                 d["data"], negs = default_data(step["method"], run / cid, ccfg.formats, where)
@@ -176,13 +166,14 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
             except ConfigError:
                 at = len(stages)
             stages.insert(at, base_stage)
-        methods = {n: s["method"] for n, s in zip(names, cfg.train, strict=True)}
+        methods = {n: method_spec(s["method"]) for n, s in zip(names, cfg.train, strict=True)}
         for name in evaluated:
             eid, tid = f"eval_{name}{sx}", f"train_{name}{sx}"
             ecfg = dataclasses.replace(ev_round, model=str(run / tid), out=str(run / eid))
-            if methods[name] == "nat" and ecfg.backend == "vllm":
-                # vLLM cannot run the NAT integration unit; HF generate needs big batches on CPU.
-                ecfg = dataclasses.replace(ecfg, backend="hf", backend_kwargs={
+            needs = methods[name].eval_backend
+            if needs and ecfg.backend == "vllm":
+                # vLLM cannot run it (the NAT integration unit); HF generate needs big batches on CPU.
+                ecfg = dataclasses.replace(ecfg, backend=needs, backend_kwargs={
                     "batch_size": 32, **{k: v for k, v in ecfg.backend_kwargs.items() if k in ("seed", "batch_size")}})
             stages.append(Stage(eid, "eval", r, ecfg, run / eid, label=name + sx))
     if cfg.report:

@@ -10,7 +10,9 @@ went); each long stage shows its own progress bar.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ from mathdistill.errors import ConfigError
 from mathdistill.io.atomic import write_json_atomic
 from mathdistill.pipeline.config import RunConfig
 from mathdistill.pipeline.plan import KINDS, Stage, build_plan
-from mathdistill.pipeline.stages import check_not_stale, execute, mark_done, status
+from mathdistill.pipeline.stages import Engines, check_not_stale, execute, mark_done, status
+
+log = logging.getLogger(__name__)
 
 
 def run_dir_of(cfg: RunConfig) -> Path:
@@ -44,24 +48,6 @@ def describe_plan(stages: list[Stage], chosen: list[Stage]) -> list[dict[str, An
              "selected": s.id in ids,
              "config": dataclasses.asdict(s.config) if dataclasses.is_dataclass(s.config) else s.config}
             for s in stages]
-
-
-def print_plan(plan: list[dict[str, Any]], console: Any, show_configs: bool = True) -> None:
-    import yaml
-    from rich.table import Table
-
-    t = Table(title="plan", show_edge=False)
-    for c in ("#", "stage", "folder", "status", "run now"):
-        t.add_column(c)
-    for i, p in enumerate(plan, 1):
-        t.add_row(str(i), p["stage"], p["folder"], p["status"], "yes" if p["selected"] and p["status"] != "done"
-                  else "skip (done)" if p["status"] == "done" else "no")
-    console.print(t)
-    if show_configs:
-        for p in plan:
-            if p["config"] is not None:
-                console.rule(f"{p['stage']} ({p['kind']})")
-                console.print(yaml.safe_dump(p["config"], sort_keys=False), highlight=False, markup=False)
 
 
 def _write_run_info(run: Path, cfg: RunConfig, plan: list[dict[str, Any]]) -> None:
@@ -99,80 +85,64 @@ def _fmt(s: float) -> str:
 
 
 def run_pipeline(cfg: RunConfig, *, stages: list[str] | None = None, dry_run: bool = False,
-                 console: Any = None) -> dict[str, Any]:
-    """Run (or resume) the job; returns {"plan": ..., "summary": ... or None}."""
-    from rich.console import Console
+                 on_plan: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
+    """Run (or resume) the job; returns {"plan": ..., "summary": ... or None, "report": path or None}.
 
-    console = console or Console()
+    `on_plan` sees the plan (describe_plan's rows) before any stage runs, e.g. to show it.
+    """
     run = run_dir_of(cfg)
     plan_stages = build_plan(cfg, run)
     chosen = select(plan_stages, stages)
     plan = describe_plan(plan_stages, chosen)
     if dry_run:
-        print_plan(plan, console)
-        return {"plan": plan, "summary": None}
+        if on_plan is not None:
+            on_plan(plan)
+        return {"plan": plan, "summary": None, "report": None}
     for s in chosen:
         check_not_stale(s)
     _write_run_info(run, cfg, plan)
-    print_plan(plan, console, show_configs=False)
+    if on_plan is not None:
+        on_plan(plan)
     todo = [s for s in chosen if status(s) != "done"]
     eta, t_run = Eta(cfg.eta), time.perf_counter()
-    _engines(True)
+    engines = Engines()
     try:
-        summary = _run_stages(cfg, todo, plan_stages, run, eta, t_run, console)
+        summary = _run_stages(cfg, todo, plan_stages, run, eta, t_run, engines)
     finally:
-        _engines(False)
-    console.print(f"run finished in {_fmt(time.perf_counter() - t_run)} -> {run}", highlight=False)
-    return {"plan": plan, "summary": summary}
-
-
-def _engines(keep: bool) -> None:
-    """Park a vLLM engine between stages that use the same model (sample -> eval_base): a CPU
-    engine start costs about a minute and a half. Training stages release it first."""
-    import importlib.util
-
-    if importlib.util.find_spec("vllm") is None:
-        return
-    from mathdistill.sampling.backends.vllm_backend import keep_engines
-
-    keep_engines(keep)
+        engines.release()
+    log.info("run finished in %s -> %s", _fmt(time.perf_counter() - t_run), run)
+    return {"plan": plan, "summary": summary, "report": str(run / "report.html") if summary is not None else None}
 
 
 def _run_stages(cfg: RunConfig, todo: list[Stage], plan_stages: list[Stage], run: Path, eta: Eta, t_run: float,
-                console: Any) -> dict[str, Any] | None:
+                engines: Engines) -> dict[str, Any] | None:
     summary = None
     for i, s in enumerate(todo):
         if s.kind not in ("sample", "eval"):
-            _engines(False)
-            _engines(True)
+            engines.release()  # the engine kept for sampling and eval would only hold memory here
         rest = eta.remaining([x.kind for x in todo[i:]])
-        console.print(f"[bold]>>> [{i + 1}/{len(todo)}] {s.id}[/bold]  elapsed {_fmt(time.perf_counter() - t_run)}"
-                      + (f", ETA {_fmt(rest)} for the rest (rough)" if rest is not None else ""), highlight=False)
+        log.info(">>> [%d/%d] %s  elapsed %s%s", i + 1, len(todo), s.id, _fmt(time.perf_counter() - t_run),
+                 f", ETA {_fmt(rest)} for the rest (rough)" if rest is not None else "")
         t0 = time.perf_counter()
         if s.kind == "report":
-            summary = finish(cfg, plan_stages, run, console)
+            summary = finish(cfg, plan_stages, run)
         else:
-            result = execute(s, cfg.progress)
+            result = execute(s, cfg.progress, engines)
             mark_done(s, time.perf_counter() - t0, result)
         eta.done(s.kind, time.perf_counter() - t0)
-        console.print(f"<<< {s.id} done in {_fmt(time.perf_counter() - t0)}", highlight=False)
+        log.info("<<< %s done in %s", s.id, _fmt(time.perf_counter() - t0))
     return summary
 
 
-def finish(cfg: RunConfig, stages: list[Stage], run: Path, console: Any) -> dict[str, Any]:
-    """summary.json + the printed table + report.html, from whatever evals are complete."""
+def finish(cfg: RunConfig, stages: list[Stage], run: Path) -> dict[str, Any]:
+    """summary.json (returned, with its verdict lines) + report.html, from whatever evals are complete."""
     from mathdistill.pipeline.report import write_report
-    from mathdistill.pipeline.summary import build_summary, print_summary, verdict, write_summary
+    from mathdistill.pipeline.summary import build_summary, verdict, write_summary
 
     evals = [s for s in stages if s.kind == "eval" and status(s) == "done"]
     doc = build_summary(evals, cfg.summary_metric, cfg.n_boot, cfg.eval.seed)
     doc["verdict"] = verdict(doc)
     write_summary(doc, run / "summary.json")
-    if doc["models"]:
-        print_summary(doc, console)
-    for line in doc["verdict"]:
-        console.print(line, highlight=False)
     done = [s for s in stages if s.kind in ("curate", "train", "eval") and status(s) == "done"]
     write_report(run / "report.html", done, doc, title=f"mathdistill run: {run.name}")
-    console.print(f"report: {run / 'report.html'}", highlight=False)
     return doc

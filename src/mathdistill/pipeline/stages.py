@@ -13,13 +13,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mathdistill.errors import ConfigError
 from mathdistill.io.atomic import write_json_atomic
 from mathdistill.pipeline.plan import Stage
+
+if TYPE_CHECKING:
+    from mathdistill.sampling.base import Backend, BackendSpec
+
+logger = logging.getLogger(__name__)
 
 MARKER = "mathdistill_stage.json"
 _VOLATILE = ("progress", "grading_workers", "grade_workers", "workers", "logging_steps", "report_to",
@@ -72,10 +79,55 @@ def check_not_stale(stage: Stage) -> None:
                           f"(see its {MARKER} and config.yaml); delete the folder to redo it, or use another --out")
 
 
-def execute(stage: Stage, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) one stage; returns a small summary dict."""
+class Engines:
+    """The one backend a run keeps between its stages.
+
+    Sample and eval stages get their backend through `factory`. When a stage asks for the engine
+    already running (same backend, weights and engine arguments: teacher == student, sample then
+    eval_base) it gets that one instead of starting another, which costs minutes for vLLM on CPU;
+    another engine replaces it. `release` closes it: before a stage that needs the memory
+    (training) and at the end of the run. Backends that load no weights are not kept: their stage
+    makes and closes its own.
+    """
+
+    def __init__(self) -> None:
+        self._spec: BackendSpec | None = None
+        self._backend: Backend | None = None
+
+    def factory(self, backend: str, spec: Callable[[], BackendSpec]) -> Callable[[], Backend] | None:
+        """What a stage calls for its backend (`spec` is computed only then), or None: make your own."""
+        from mathdistill.sampling.base import backend_class
+
+        if not backend_class(backend).loads_local_weights:
+            return None
+
+        def get() -> Backend:
+            want = spec()
+            if self._backend is not None and self._spec is not None \
+                    and self._spec.engine_args() == want.engine_args():
+                logger.info("%s: reusing the engine already loaded for %s", want.name, want.model)
+                return self._backend
+            self.release()
+            self._backend, self._spec = want.create(), want
+            return self._backend
+
+        return get
+
+    def release(self) -> None:
+        backend, self._backend, self._spec = self._backend, None, None
+        if backend is not None:
+            backend.close()
+
+
+def execute(stage: Stage, progress: bool = True, engines: Engines | None = None) -> dict[str, Any]:
+    """Run (or resume) one stage; returns a small summary dict. Sample and eval stages take their
+    backend from `engines` when given (the caller releases it), else make and close their own."""
     stage.path.mkdir(parents=True, exist_ok=True)
-    fn = {"import": _import, "sample": _sample, "curate": _curate, "train": _train, "eval": _eval}[stage.kind]
+    if stage.kind == "sample":
+        return _sample(stage, progress, engines)
+    if stage.kind == "eval":
+        return _eval(stage, progress, engines)
+    fn = {"import": _import, "curate": _curate, "train": _train}[stage.kind]
     return fn(stage, progress)
 
 
@@ -88,25 +140,29 @@ def _import(stage: Stage, progress: bool) -> dict[str, Any]:
                        progress=progress)
 
 
-def _sample(stage: Stage, progress: bool) -> dict[str, Any]:
+def _sample(stage: Stage, progress: bool, engines: Engines | None) -> dict[str, Any]:
     cfg = stage.config
     if stage.round > 1:
         # A trained student may be a PEFT adapter: merged once (cached) so vLLM/HF can load it.
-        from mathdistill.eval.model_prep import prepare_model
+        from mathdistill.models.prepare import prepare_model
+        from mathdistill.sampling.base import backend_class
 
-        cfg = dataclasses.replace(cfg, model=prepare_model(cfg.model, cfg.backend))
+        b = backend_class(cfg.backend)
+        cfg = dataclasses.replace(cfg, model=prepare_model(cfg.model, loads_local_weights=b.loads_local_weights,
+                                                           runs_nat=b.runs_nat))
     if cfg.ray:
         from mathdistill.sampling.ray_runner import run_ray
 
         return run_ray(cfg)
-    from mathdistill.sampling.runner import run_sampling
+    from mathdistill.sampling.runner import backend_spec, run_sampling
 
-    return run_sampling(cfg)
+    factory = engines.factory(cfg.backend, lambda: backend_spec(cfg)) if engines is not None else None
+    return run_sampling(cfg, backend_factory=factory)
 
 
 def _curate(stage: Stage, progress: bool) -> dict[str, Any]:
     from mathdistill.curation.pipeline import curate
-    from mathdistill.pipeline.pool import union_samples
+    from mathdistill.store.combine import union_samples
 
     src = stage.inputs[0] if len(stage.inputs) == 1 else union_samples(stage.inputs, stage.path / "input")
     stats = curate(src, stage.path, stage.config, progress=progress)
@@ -120,9 +176,11 @@ def _train(stage: Stage, progress: bool) -> dict[str, Any]:
     return training.run_training(stage.config, progress=progress) or {}
 
 
-def _eval(stage: Stage, progress: bool) -> dict[str, Any]:
-    from mathdistill.eval.pipeline import run_eval
+def _eval(stage: Stage, progress: bool, engines: Engines | None) -> dict[str, Any]:
+    from mathdistill.eval.pipeline import backend_spec, run_eval
 
-    doc = run_eval(stage.config, progress=progress)
+    cfg = stage.config
+    factory = engines.factory(cfg.backend, lambda: backend_spec(cfg)) if engines is not None else None
+    doc = run_eval(cfg, backend_factory=factory, progress=progress)
     return {f"{ds}/{k}": v for ds, row in (doc.get("summary") or {}).items() for k, v in row.items()
             if k in ("greedy", "mean@n")}

@@ -86,31 +86,6 @@ def write_summary(doc: dict[str, Any], path: Path) -> None:
     write_json_atomic(path, doc)
 
 
-def _pct(v: dict | None) -> str:
-    if not v or v.get("value") is None:
-        return "-"
-    ci = v.get("ci") or [None, None]
-    return f"{100 * v['value']:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci[0] is not None else \
-        f"{100 * v['value']:.1f}"
-
-
-def print_summary(doc: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
-
-    t = Table(title=f"{doc['metric']} accuracy (%, 95% CI); difference vs base: paired bootstrap", show_edge=False)
-    for c in ("model", "dataset", "accuracy", "vs base (points)", "significant"):
-        t.add_column(c, justify="left" if c in ("model", "dataset") else "right")
-    comps = {(c["label"], c["dataset"]): c for c in doc["comparisons"]}
-    for m in doc["models"]:
-        for ds, v in m["datasets"].items():
-            c = comps.get((m["label"], ds))
-            diff = "-" if not c or c["diff"] is None else \
-                f"{100 * c['diff']:+.1f} [{100 * c['ci'][0]:+.1f}, {100 * c['ci'][1]:+.1f}]"
-            sig = "-" if not c or c["diff"] is None else ("yes" if c["significant"] else "no")
-            t.add_row(m["label"], ds, _pct(v), diff, sig)
-    console.print(t)
-
-
 def verdict(doc: dict[str, Any]) -> list[str]:
     """Plain sentences: did each trained model beat the base student, and is it significant?"""
     out = []

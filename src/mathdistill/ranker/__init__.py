@@ -1,13 +1,14 @@
 """ASC ranker (TDG step 4, methods.md 3.6): train f(q, r) on correct/incorrect rationales, then score.
 
-Light to import (no torch here): importing this package registers the `--ranker DIR` loader
-with `mathdistill.inference.scorer`, so `mathdistill eval --voting asc --ranker RUN_DIR` works
-on a trained ranker directory.
+Light to import (no torch here). `SCORER_LOADER` turns a trained ranker directory into a scorer;
+eval hands it to `mathdistill.inference.scorer.load_scorer`, so `mathdistill eval --voting asc
+--ranker RUN_DIR` works on a trained ranker directory (importing this package registers nothing).
 
   train_ranker(cfg) -> dict   mathdistill.ranker.train (TrainConfig with method "ranker")
   load_ranker(dir)            object with score_pairs([(question, response)]) -> [float]
   is_ranker_dir(path)         True for a directory written by training (or one of its checkpoints)
   resolve_encoder(name)       "minilm" (also the generic default "smollm2") -> the packaged all-MiniLM-L6-v2
+  SCORER_LOADER               the `--ranker DIR` loader (is_ranker_dir -> load_ranker)
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mathdistill.inference.scorer import ScorerLoader, register_scorer_loader
+from mathdistill.inference.scorer import ScorerLoader
 
-__all__ = ["MINILM_ALIASES", "is_ranker_dir", "load_ranker", "resolve_encoder", "train_ranker"]
+__all__ = ["MINILM_ALIASES", "SCORER_LOADER", "is_ranker_dir", "load_ranker", "resolve_encoder", "train_ranker"]
 
-RANKER_FILE = "ranker.json"  # same as mathdistill.ranker.model.RANKER_FILE, kept here to avoid torch
+RANKER_FILE = "ranker.json"  # marks a directory as a trained ranker (the scorer loader looks for it)
 MINILM_ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
 # TrainConfig's default model is the student LM; for the ranker that default means our encoder.
 _DEFAULT_MODEL = "smollm2"
@@ -66,4 +67,4 @@ def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
     return _train(cfg, progress=progress)
 
 
-register_scorer_loader(ScorerLoader("ranker-dir", is_ranker_dir, load_ranker))
+SCORER_LOADER = ScorerLoader("ranker-dir", is_ranker_dir, load_ranker)

@@ -21,7 +21,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mathdistill.ranker.model import ENCODER_DIR, HEAD_FILE, RANKER_FILE
+from mathdistill.ranker import RANKER_FILE
+from mathdistill.ranker.model import ENCODER_DIR, HEAD_FILE
 
 CKPT_DIR = "checkpoints"
 STATE_FILE = "state.json"

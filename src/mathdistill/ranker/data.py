@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,18 +58,6 @@ def read_groups(paths: Sequence[str | Path]) -> tuple[list[RankerGroup], int]:
         raise DataError(", ".join(map(str, paths)), None, "positives/negatives",
                         "no group has both a positive and a negative (each ranker step needs one of each)")
     return groups, skipped
-
-
-def fingerprint(paths: Sequence[str | Path]) -> dict[str, str]:
-    """sha256 of every data file: a resumed or skipped run must see the same bytes."""
-    out = {}
-    for p in map(Path, paths):
-        h = hashlib.sha256()
-        with open(p, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        out[str(p)] = h.hexdigest()
-    return out
 
 
 def n_validation(n_groups: int, val_questions: int) -> int:

@@ -25,11 +25,12 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
     import torch
     from transformers import AutoTokenizer
 
+    from mathdistill.models.manifest import MANIFEST
     from mathdistill.ranker import checkpoint as ck
     from mathdistill.ranker.encoding import collate, encode_pairs, pad_id
     from mathdistill.ranker.model import RankerModel, ranker_loss
-    from mathdistill.ranker.train import _best, _optimizer, lr_multiplier, validate
-    from mathdistill.training import MANIFEST
+    from mathdistill.ranker.schedule import lr_multiplier, make_optimizer
+    from mathdistill.ranker.validation import best_epoch, validate
 
     spe, total, n_epochs = summary["steps_per_epoch"], summary["total_steps"], summary["num_epochs"]
     device, amp_dtype = _device(cfg)
@@ -41,7 +42,7 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
         tokenizer = AutoTokenizer.from_pretrained(encoder)
         state = {"epochs": []}
     model.to(device)
-    optimizer = _optimizer(model, cfg)
+    optimizer = make_optimizer(model, cfg)
     if resume is not None:
         optimizer.load_state_dict(torch.load(resume / ck.OPTIM_FILE, map_location=device))
     epochs: list[dict[str, Any]] = list(state["epochs"])
@@ -103,7 +104,7 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
                 bar.write(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}, "
                           f"val pairwise acc {row['val_pairwise_accuracy']:.3f}")
             ck.save_checkpoint(out, epoch + 1, model, tokenizer, info, optimizer, {"epochs": epochs, **keys},
-                               keep={_best(epochs)})
+                               keep={best_epoch(epochs)})
             write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
     finally:
         if bar is not None:

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 
 from mathdistill.errors import ConfigError
+from mathdistill.ranker import RANKER_FILE
 
 HEAD_FILE = "head.safetensors"
-RANKER_FILE = "ranker.json"  # marks a directory as a trained ranker (the scorer loader looks for it)
 ENCODER_DIR = "encoder"
 FORMAT = "mathdistill-ranker/1"
 

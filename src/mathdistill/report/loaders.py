@@ -14,6 +14,7 @@ from typing import Any
 
 from mathdistill.errors import MathdistillError
 from mathdistill.io.jsonl import read_jsonl
+from mathdistill.store.samples import SAMPLES
 
 
 @dataclass
@@ -94,7 +95,7 @@ def load_run(path: str | Path, taken: set[str] | None = None, max_samples: int |
         if "metrics" not in res:
             raise MathdistillError(f"{d / 'results.json'}: no 'metrics' (not written by `mathdistill eval`?)")
         return EvalRun(d, _label(d, taken), res, _jsonl(d / "per_problem.jsonl"),
-                       _jsonl(d / "samples.jsonl", max_samples))
+                       _jsonl(d / SAMPLES, max_samples))
     state = _trainer_state(d)
     if state is not None:
         hist = json.loads(state.read_text()).get("log_history", [])

@@ -1,16 +1,17 @@
-"""The backend protocol: one method, one params record, one output record.
+"""The backend base: one method, its traits, one params record, one output record.
 
 A backend turns `GenerationRequest`s (a prompt plus `n`, a seed and sampling params)
 into lists of `Completion`s. Backends are created by name through a registry of lazy
-factories, so `import mathdistill.sampling` never imports torch or vllm.
+imports, so `import mathdistill.sampling` never imports torch or vllm.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 from mathdistill.errors import ConfigError, MathdistillError
 
@@ -62,23 +63,43 @@ class Completion:
     seed: int | None = None  # the seed that actually drove this completion, when not the request's
 
 
-@runtime_checkable
-class Backend(Protocol):
-    name: str
+class Backend:
+    """What every backend does (`generate`) and what it is: traits set on the class, so they can be
+    read before anything is constructed (`backend_class(name).loads_local_weights`); an instance may
+    refine one once it knows more (vLLM on CPU seeds the engine, OpenAI with `api="completions"`)."""
+
+    name: ClassVar[str] = ""
+    # The server renders prompts from chat messages itself: requests carry messages, no stop strings.
+    chat_api: bool = False
+    # What a completion's seed is: "request" (its own), "batch" (its batch's first request's) or
+    # "engine" (the engine's, requests carry none); recorded in run.json.
+    seed_mode: str = "request"
+    # `model` is weights on disk: a trained folder is prepared (merged, checked) and prompted as it
+    # was trained, and the backend takes the run's seed; otherwise `model` is just a name to send.
+    loads_local_weights: bool = True
+    # Runs NAT models (dual LoRA + integration unit).
+    runs_nat: bool = False
+
     model: str
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         """Return, for each request, `request.params.n` completions in order."""
-        ...
+        raise NotImplementedError
 
     def tokenizer(self) -> Any:
         """The tokenizer used to render chat templates, or None (chat-API backends)."""
-        ...
+        return None
 
-    def close(self) -> None: ...
+    def describe(self) -> dict[str, Any]:
+        """Engine, versions, settings that change outputs (recorded next to them)."""
+        return {"name": self.name, "model": self.model}
+
+    def close(self) -> None:
+        pass
 
 
-# name -> "module:Class"; imported only when the backend is created.
+# name -> "module:Class"; imported only when asked for. Backend modules import their engine
+# (torch, vllm, openai) inside the constructor, so reading a class's traits stays light.
 BACKENDS: dict[str, str] = {
     "fake": "mathdistill.sampling.backends.fake:FakeBackend",
     "hf": "mathdistill.sampling.backends.hf:HFBackend",
@@ -87,11 +108,44 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def get_backend(name: str, model: str, **kwargs: Any) -> Backend:
-    """Instantiate a backend by registry name."""
+def backend_class(name: str) -> type[Backend]:
+    """The backend class registered under `name` (its traits, without constructing it)."""
     target = BACKENDS.get(name)
     if target is None:
         raise MathdistillError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")
     mod_name, cls_name = target.split(":")
-    cls: Callable[..., Backend] = getattr(importlib.import_module(mod_name), cls_name)
-    return cls(model=model, **kwargs)
+    return getattr(importlib.import_module(mod_name), cls_name)
+
+
+def get_backend(name: str, model: str, **kwargs: Any) -> Backend:
+    """Instantiate a backend by registry name."""
+    return backend_class(name)(model=model, **kwargs)
+
+
+@dataclass
+class BackendSpec:
+    """A backend to start: registry name, the model as the backend loads it, constructor options."""
+
+    name: str
+    model: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def prepared(cls, name: str, model: str, kwargs: dict[str, Any]) -> BackendSpec:
+        """`model` made loadable by backend `name`: a PEFT adapter merged (once, cached), a NAT folder
+        refused unless the backend runs NAT, a name left as it is for backends that load no weights."""
+        from mathdistill.models.prepare import prepare_model
+
+        b = backend_class(name)
+        return cls(name, prepare_model(model, loads_local_weights=b.loads_local_weights, runs_nat=b.runs_nat),
+                   dict(kwargs))
+
+    def create(self) -> Backend:
+        return get_backend(self.name, self.model, **self.kwargs)
+
+    def engine_args(self) -> dict[str, Any]:
+        """Every constructor argument, defaults filled in: equal engine_args, the same engine
+        (an option given explicitly equals its default left out)."""
+        bound = inspect.signature(backend_class(self.name)).bind(model=self.model, **self.kwargs)
+        bound.apply_defaults()
+        return {"backend": self.name, **bound.arguments}

@@ -7,89 +7,92 @@ backend accepts goes through `backend_options` (a JSON mapping).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from mathdistill.config import knob
 from mathdistill.errors import ConfigError
 
 
 @dataclass
 class VLLMOptions:
-    tensor_parallel_size: int = 1
-    data_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.9
-    dtype: str = "auto"
-    max_model_len: int | None = None
-    enforce_eager: bool = False
-    cpu_kvcache_space_gib: int = 2  # VLLM_CPU_KVCACHE_SPACE when on CPU and the user did not set it
+    tensor_parallel_size: int = knob(1, "vLLM tensor parallel size.", flags="--tensor-parallel-size")
+    data_parallel_size: int = knob(1, "vLLM data parallel size.", flags="--data-parallel-size")
+    gpu_memory_utilization: float = knob(0.9, "vLLM GPU memory fraction.", flags="--gpu-memory-utilization")
+    dtype: str = knob("auto", "vLLM weight dtype (auto | bfloat16 | float16 | float32).")
+    max_model_len: int | None = knob(None, "vLLM max model length (default: the model's).", flags="--max-model-len")
+    enforce_eager: bool = knob(False, "vLLM: no CUDA graphs (slower, starts faster).")
+    cpu_kvcache_space_gib: int = knob(2, "vLLM on CPU: KV cache GiB (VLLM_CPU_KVCACHE_SPACE when unset).")
 
 
 @dataclass
 class HFOptions:
-    batch_size: int = 8  # prompts per `generate` call (each expands to n sequences)
-    dtype: str = "auto"
-    device: str | None = None  # default: cuda if available, else cpu
+    batch_size: int = knob(8, "hf: prompts per generate call (each expands to n sequences).")
+    dtype: str = knob("auto", "hf: weight dtype (auto | bfloat16 | float16 | float32).")
+    device: str | None = knob(None, "hf: cpu | cuda (default: cuda if available, else cpu).")
 
 
 @dataclass
 class OpenAIOptions:
-    base_url: str | None = None  # default: $OPENAI_BASE_URL, else api.openai.com
-    api_key_env: str = "OPENAI_API_KEY"
-    api: Literal["auto", "chat", "completions"] = "auto"
-    concurrency: int = 16
-    max_retries: int = 6
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    timeout_s: float = 600.0
+    base_url: str | None = knob(None, "openai: server URL, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL, "
+                                      "else api.openai.com).", flags="--base-url")
+    api_key_env: str = knob("OPENAI_API_KEY", "openai: env var holding the API key.", flags="--api-key-env")
+    api: Literal["auto", "chat", "completions"] = knob("auto", "openai: auto | chat | completions endpoint.")
+    concurrency: int = knob(16, "openai: concurrent requests.", flags="--concurrency")
+    max_retries: int = knob(6, "openai: retries of a failed request.")
+    backoff_base_s: float = knob(0.5, "openai: first retry delay (s), doubled per retry.")
+    backoff_max_s: float = knob(30.0, "openai: longest retry delay (s).")
+    timeout_s: float = knob(600.0, "openai: request timeout (s).")
 
 
 @dataclass
 class SampleConfig:
     # problems
-    data: str = "gsm8k"
-    split: str = "train"
-    limit: int | None = None
-    data_dir: str | None = None
-    question_field: str | None = None
-    answer_field: str | None = None
-    id_field: str | None = None
+    data: str = knob("gsm8k", "Source (gsm8k, math, ...) or a JSONL path.")
+    split: str = knob("train", "Split to sample.")
+    limit: int | None = knob(None, "Use only the first N problems.")
+    data_dir: str | None = knob(None, "Folder with local dataset files (default: $MATHDISTILL_DATA, else the HF Hub).")
+    question_field: str | None = knob(None, "JSONL field of the question.")
+    answer_field: str | None = knob(None, "JSONL field of the gold answer.")
+    id_field: str | None = knob(None, "JSONL field of the problem id.")
     # prompt
-    template: str | None = None  # default: the source's default template
-    n_shots: int = 0
-    shots_from: str | None = None
+    template: str | None = knob(None, "Prompt template (default: the source's).")
+    n_shots: int = knob(0, "Few-shot exemplars from the train split.")
+    shots_from: str | None = knob(None, "Exemplar source for a JSONL --data.")
     # teacher
-    model: str = "smollm2"
-    backend: str = "vllm"
-    teacher_name: str | None = None  # recorded in samples' `teacher` (default: the model name)
+    model: str = knob("smollm2", "Teacher: 'smollm2', a local dir, an HF id or an API model name.")
+    backend: str = knob("vllm", "vllm | hf | openai | fake.")
+    teacher_name: str | None = knob(None, "Name recorded as `teacher` in every sample (default: --model).")
     # strategy
-    strategy: Literal["vanilla", "uniform", "prop2diff"] = "vanilla"
-    k: int = 4  # vanilla: samples per problem
-    k_correct: int = 4  # uniform: correct samples wanted per problem
-    k_max: int = 8  # prop2diff: target for the hardest problems
-    max_trials: int = 64  # uniform/prop2diff: cap on samples per problem
-    first_pass_k: int = 8  # prop2diff: samples per problem to estimate the fail rate
-    fail_rates: str | None = None  # prop2diff: a previous run's stats.jsonl (pass_rate field)
+    strategy: Literal["vanilla", "uniform", "prop2diff"] = knob(
+        "vanilla", "vanilla (RFT) | uniform (DARS-Uniform) | prop2diff.")
+    k: int = knob(4, "vanilla: samples per problem.")
+    k_correct: int = knob(4, "uniform: correct samples wanted per problem.")
+    k_max: int = knob(8, "prop2diff: correct samples for the hardest problems.")
+    max_trials: int = knob(64, "uniform/prop2diff: cap on samples per problem.")
+    first_pass_k: int = knob(8, "prop2diff: first-pass samples per problem to estimate fail rates.")
+    fail_rates: str | None = knob(None, "prop2diff: a previous run's stats.jsonl (pass_rate).")
     # sampling
-    temperature: float = 0.7
-    top_p: float = 1.0
-    max_new_tokens: int = 1024
-    seed: int = 0
+    temperature: float = knob(0.7, "Sampling temperature.")
+    top_p: float = knob(1.0, "Nucleus sampling top_p.")
+    max_new_tokens: int = knob(1024, "Max tokens per response.")
+    seed: int = knob(0, "Base seed; per-request seeds derive from it.")
     # execution
-    out: str = ""
-    overwrite: bool = False
-    batch_requests: int = 256  # requests (problems x rounds) per generate-grade-append step
-    num_shards: int = 1
-    shard_index: int = 0
-    ray: bool = False
-    num_actors: int = 2
-    ray_address: str | None = None
-    grading_workers: int = 2
-    grading_timeout_s: float = 5.0
-    progress: bool = True
-    vllm: VLLMOptions = field(default_factory=VLLMOptions)
-    hf: HFOptions = field(default_factory=HFOptions)
-    openai: OpenAIOptions = field(default_factory=OpenAIOptions)
-    backend_options: dict[str, Any] = field(default_factory=dict)
+    out: str = knob("", "Output directory (resumed if it exists).")
+    overwrite: bool = knob(False, "Delete previous outputs in --out first.", flags="--overwrite")
+    batch_requests: int = knob(256, "Requests (problems x rounds) per generate/grade/append step.")
+    num_shards: int = knob(1, "Split problems into N shards (cluster jobs).")
+    shard_index: int = knob(0, "Which shard this job runs (0-based).")
+    ray: bool = knob(False, "Spread shards over Ray actors and merge.", flags="--ray")
+    num_actors: int = knob(2, "Ray actors (one engine each).")
+    ray_address: str | None = knob(None, "Ray cluster address (default: start a local one).")
+    grading_workers: int = knob(2, "Grading processes.")
+    grading_timeout_s: float = knob(5.0, "Grading timeout per sample (s).")
+    progress: bool = knob(True, "Show a progress bar.")
+    vllm: VLLMOptions = knob(help="vLLM engine options (backend vllm).", factory=VLLMOptions)
+    hf: HFOptions = knob(help="transformers generate options (backend hf).", factory=HFOptions)
+    openai: OpenAIOptions = knob(help="OpenAI-compatible API options (backend openai).", factory=OpenAIOptions)
+    backend_options: dict[str, Any] = knob(help="Anything else the backend accepts (a JSON mapping).", factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("k", "k_correct", "k_max", "max_trials", "first_pass_k", "max_new_tokens",
@@ -108,6 +111,14 @@ class SampleConfig:
         group = {"vllm": self.vllm, "hf": self.hf, "openai": self.openai}.get(self.backend)
         kw = dataclasses.asdict(group) if group is not None else {}
         kw.update(self.backend_options)
-        if self.backend in ("vllm", "hf"):
-            kw.setdefault("seed", self.seed)
-        return kw
+        return engine_kwargs(self.backend, kw, self.seed)
+
+
+def engine_kwargs(backend: str, kwargs: dict[str, Any], seed: int) -> dict[str, Any]:
+    """`kwargs` for `get_backend(backend, ...)`, with the run's seed as the engine seed of a local engine
+    (hf, vllm) unless `kwargs` names one: on vLLM-CPU the engine seed is the only sampling seed."""
+    from mathdistill.sampling.base import BACKENDS, backend_class
+
+    if backend in BACKENDS and backend_class(backend).loads_local_weights and "seed" not in kwargs:
+        return {**kwargs, "seed": seed}
+    return dict(kwargs)

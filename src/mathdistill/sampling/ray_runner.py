@@ -9,15 +9,17 @@ are derived files rewritten atomically after all actors finish. Composes with
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from mathdistill._optional import require
+from mathdistill.io.lock import output_lock
+from mathdistill.sampling.base import backend_class
 from mathdistill.sampling.config import SampleConfig
-from mathdistill.sampling.merge import merge_shards
-from mathdistill.sampling.runner import RUN, prepare_out_dir, resume_key
+from mathdistill.sampling.runner import out_dir, prepare_out_dir, resume_key
+from mathdistill.store.combine import merge_shards
+from mathdistill.store.samples import SHARDS, SamplesDir
 
 
 class ShardWorker:
@@ -32,19 +34,25 @@ class ShardWorker:
 def shard_configs(cfg: SampleConfig) -> list[SampleConfig]:
     out = Path(cfg.out)
     n = cfg.num_actors
-    return [dataclasses.replace(cfg, out=str(out / "shards" / f"shard-{j}"), ray=False, overwrite=False,
+    return [dataclasses.replace(cfg, out=str(out / SHARDS / f"shard-{j}"), ray=False, overwrite=False,
                                 progress=False, num_shards=cfg.num_shards * n,
                                 shard_index=cfg.shard_index + cfg.num_shards * j)
             for j in range(n)]
 
 
 def _gpus_per_actor(cfg: SampleConfig, ray: Any) -> float:
-    if cfg.backend not in ("vllm", "hf") or ray.cluster_resources().get("GPU", 0) < 1:
+    if not backend_class(cfg.backend).loads_local_weights or ray.cluster_resources().get("GPU", 0) < 1:
         return 0
     return cfg.vllm.tensor_parallel_size if cfg.backend == "vllm" else 1
 
 
 def run_ray(cfg: SampleConfig) -> dict[str, Any]:
+    # The driver holds DIR for the whole job (each actor locks its own shard folder).
+    with output_lock(out_dir(cfg), "sample --ray"):
+        return _run_ray(cfg)
+
+
+def _run_ray(cfg: SampleConfig) -> dict[str, Any]:
     ray = require("ray", "ray")
     from mathdistill.config import save_resolved
     from mathdistill.runinfo import run_metadata
@@ -65,7 +73,7 @@ def run_ray(cfg: SampleConfig) -> dict[str, Any]:
     n_samples, _ = merge_shards(out, [Path(c.out) for c in shards])
     meta = run_metadata(config=cfg, extra={"ray": {"num_actors": cfg.num_actors, "shards": [c.out for c in shards],
                                                    "summaries": summaries}, "resume_key": resume_key(cfg)})
-    (out / RUN).write_text(json.dumps(meta, indent=2, default=str))
+    SamplesDir(out).write_run(meta)
     save_resolved(cfg, out)
     keys = ("problems", "samples", "correct", "problems_with_correct", "num_tokens", "generated_tokens")
     total = {k: sum(s[k] for s in summaries) for k in keys}

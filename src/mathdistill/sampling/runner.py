@@ -15,41 +15,32 @@ for the same work it would have done.
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mathdistill.errors import BackendError, ConfigError, DataError
+from mathdistill.errors import ConfigError, DataError
 from mathdistill.grading.apply import grade_samples
-from mathdistill.io.atomic import write_json_atomic
-from mathdistill.io.jsonl import JsonlAppender, read_records, write_jsonl
+from mathdistill.io.jsonl import JsonlAppender
+from mathdistill.io.lock import output_lock
+from mathdistill.io.settings import settings_of
 from mathdistill.records import Problem, Sample
-from mathdistill.sampling.base import Backend, GenerationRequest, SamplingParams
+from mathdistill.sampling.base import Backend, BackendSpec, SamplingParams
 from mathdistill.sampling.config import SampleConfig
-from mathdistill.sampling.stats import read_fail_rates, summarize, write_stats
+from mathdistill.sampling.generate import Prompts, Work, generate_batches, make_prompter, render_prompts
+from mathdistill.sampling.stats import summarize, write_stats
 from mathdistill.sampling.strategies import ProblemState, Strategy, make_strategy
+from mathdistill.store.samples import SamplesDir, read_fail_rates
 
-SAMPLES, STATS, RUN, PROBLEMS = "samples.jsonl", "stats.jsonl", "run.json", "problems.jsonl"
 # Fields that change what a (problem_id, sample_idx) means: a resume must not mix them.
 RESUME_FIELDS = ("data", "split", "template", "n_shots", "shots_from", "model", "temperature", "top_p",
                  "max_new_tokens", "seed", "num_shards", "shard_index")
+RESUME_HINT = "use --overwrite or another --out"
 
 
 def derive_seed(base: int, problem_id: str, sample_idx: int) -> int:
     h = hashlib.blake2b(f"{base}:{problem_id}:{sample_idx}".encode(), digest_size=8).digest()
     return int.from_bytes(h, "little") % (2**31 - 1)
-
-
-@dataclass
-class Prepared:
-    problems: list[Problem]
-    prompts: dict[str, str]
-    messages: dict[str, list[dict[str, str]]]
-    stop: list[str]
-    prompt_info: dict[str, Any]
 
 
 def load_shard(cfg: SampleConfig) -> list[Problem]:
@@ -66,60 +57,28 @@ def load_shard(cfg: SampleConfig) -> list[Problem]:
     return probs[cfg.shard_index::cfg.num_shards]
 
 
-def prepare_prompts(cfg: SampleConfig, problems: list[Problem], tokenizer: Any,
-                    chat_api: bool = False) -> Prepared:
-    """Prompt text per problem; with a chat API (no local tokenizer) also the messages sent,
-    and no template stop strings (the server's chat template ends turns itself)."""
-    from mathdistill.data.prompts import default_template, make_prompter
-    from mathdistill.training import trained_prompt
-
-    # A model trained here is prompted as it was trained (format and template).
-    trained = None if chat_api or cfg.backend in ("openai", "fake") else trained_prompt(cfg.model)
-    t_template, t_chat = trained or (None, None)
-    prompter = make_prompter(cfg.template or t_template or default_template(cfg.data), cfg.n_shots, source=cfg.data,
-                             split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from,
-                             chat=t_chat)
-    messages = {p.id: prompter.messages(p) for p in problems} if chat_api else {}
-    stop = [] if chat_api else prompter.stop(tokenizer)
-    return Prepared(problems, {p.id: prompter.render(p, tokenizer) for p in problems}, messages, stop,
-                    {**prompter.describe(), "chat_api": chat_api})
+def prepare_prompts(cfg: SampleConfig, problems: list[Problem], backend: Backend) -> Prompts:
+    """Prompt text per problem as `backend` takes it (see `generate.render_prompts`)."""
+    prompter = make_prompter(cfg.model, cfg.template, cfg.n_shots, loads_local_weights=backend.loads_local_weights,
+                             source=cfg.data, split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed,
+                             shots_from=cfg.shots_from)
+    return render_prompts(prompter, problems, backend)
 
 
-def _previous(run: Path) -> dict[str, Any]:
-    try:
-        return json.loads(run.read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}  # none yet, or torn by kill -9
+def backend_spec(cfg: SampleConfig) -> BackendSpec:
+    """The backend sampling starts: `cfg.model` made loadable by `cfg.backend` (a trained LoRA
+    folder is merged once, cached), with the backend's options."""
+    return BackendSpec.prepared(cfg.backend, cfg.model, cfg.backend_kwargs())
 
 
 def resume_key(cfg: SampleConfig) -> dict[str, Any]:
-    return {f: getattr(cfg, f) for f in RESUME_FIELDS}
+    return settings_of(cfg, only=RESUME_FIELDS)
 
 
-def _check_resume(out: Path, cfg: SampleConfig) -> None:
-    run = out / RUN
-    if not (out / SAMPLES).exists() or not run.exists():
-        return
-    try:
-        old = json.loads(run.read_text()).get("resume_key", {})
-    except json.JSONDecodeError:
-        return  # a run.json torn by kill -9 carries no constraint; it is rewritten below
-    diffs = [f"{k}: {old[k]!r} -> {v!r}" for k, v in resume_key(cfg).items() if k in old and old[k] != v]
-    if diffs:
-        raise ConfigError(f"{out} holds samples from a different run ({'; '.join(diffs)}); "
-                          "use --overwrite or another --out")
-
-
-def clear_outputs(out: Path) -> None:
-    for name in (SAMPLES, STATS, RUN, PROBLEMS, "config.yaml"):
-        (out / name).unlink(missing_ok=True)
-    shutil.rmtree(out / "shards", ignore_errors=True)
-
-
-def rebuild_states(path: Path, problems: list[Problem], strategy: Strategy) -> dict[str, ProblemState]:
+def rebuild_states(sd: SamplesDir, problems: list[Problem], strategy: Strategy) -> dict[str, ProblemState]:
     states = {p.id: ProblemState(p.id) for p in problems}
-    if path.exists():
-        for s in read_records(path, Sample, allow_torn_tail=True):
+    if sd.has_samples():
+        for s in sd.iter_samples():
             st = states.get(s.problem_id)
             if st is not None:  # samples of problems outside this run (other --limit) stay on disk
                 st.add(s.sample_idx, bool(s.correct), s.num_tokens, strategy.first_pass_n)
@@ -146,23 +105,24 @@ def _grader_version() -> str | None:
     return getattr(g, "GRADER_VERSION", None) or getattr(g, "__version__", None) or "mathdistill.grading"
 
 
-def write_run_json(out: Path, cfg: SampleConfig, backend: Backend, prep: Prepared, strategy: Strategy) -> None:
+def write_run_json(out: Path, cfg: SampleConfig, backend: Backend, prep: Prompts, strategy: Strategy) -> None:
     from mathdistill.runinfo import run_metadata
 
-    info = backend.describe() if hasattr(backend, "describe") else {"name": backend.name, "model": backend.model}
+    info = backend.describe()
     meta = run_metadata(
         config=cfg, prompt={**prep.prompt_info, "stop": prep.stop},
         sampling={"temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_new_tokens,
                   "stop": prep.stop},
         seeds={"base": cfg.seed, "per_request": "blake2b(f'{seed}:{problem_id}:{first sample_idx}') % (2**31-1)",
-               "mode": getattr(backend, "seed_mode", "request")},
+               "mode": backend.seed_mode},
         grader=_grader_version(),
         extra={"backend": info, "strategy": strategy.describe(), "resume_key": resume_key(cfg),
                "problems": len(prep.problems)})
-    regrades = _previous(out / RUN).get("regrades")
+    sd = SamplesDir(out)
+    regrades = sd.read_run().get("regrades")
     if regrades:  # `grade --regrade` history survives a resumed run rewriting run.json
         meta["regrades"] = regrades
-    write_json_atomic(out / RUN, meta, indent=2)
+    sd.write_run(meta)
 
 
 class Progress:
@@ -194,66 +154,86 @@ class Progress:
         self.bar.close()
 
 
-def prepare_out_dir(cfg: SampleConfig) -> Path:
-    """The output dir, created; emptied of earlier outputs first with `--overwrite`."""
+def out_dir(cfg: SampleConfig) -> Path:
     if not cfg.out:
         raise ConfigError("an output directory is required (--out DIR)")
-    out = Path(cfg.out)
+    return Path(cfg.out)
+
+
+def prepare_out_dir(cfg: SampleConfig) -> Path:
+    """The output dir, created; emptied of earlier outputs first with `--overwrite`. Call it
+    under the folder's `output_lock`: the emptying must not hit another writer's files."""
+    out = out_dir(cfg)
     if cfg.overwrite:
-        clear_outputs(out)
+        SamplesDir(out).clear()
     out.mkdir(parents=True, exist_ok=True)
     return out
 
 
+def sample_settings(cfg: SampleConfig) -> dict[str, Any]:
+    """What every sample line records of the settings: the resume check's evidence when run.json is lost."""
+    return {"temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_new_tokens,
+            "teacher": cfg.teacher_name or cfg.model}
+
+
 def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
+                 backend_factory: Callable[[], Backend] | None = None,
                  problems: list[Problem] | None = None) -> dict[str, Any]:
-    """Run (or resume) sampling into `cfg.out`; return a summary dict."""
+    """Run (or resume) sampling into `cfg.out`; return a summary dict.
+
+    The backend is `backend`, else `backend_factory()` called once it is needed, else one made
+    from `cfg`; only the last is closed here (the others stay their caller's). A second process
+    writing the same folder is refused (`io.lock.output_lock`)."""
+    with output_lock(out_dir(cfg), "sample"):
+        return _run_sampling(cfg, backend=backend, backend_factory=backend_factory, problems=problems)
+
+
+def _run_sampling(cfg: SampleConfig, *, backend: Backend | None, backend_factory: Callable[[], Backend] | None,
+                  problems: list[Problem] | None) -> dict[str, Any]:
     out = prepare_out_dir(cfg)
-    _check_resume(out, cfg)
+    sd = SamplesDir(out)
+    sd.check_resume(resume_key(cfg), RESUME_HINT, sample=sample_settings(cfg))
     problems = load_shard(cfg) if problems is None else problems
     strategy = make_strategy(cfg, read_fail_rates(cfg.fail_rates) if cfg.fail_rates else None)
 
-    if backend is None and (out / SAMPLES).exists():
-        done = rebuild_states(out / SAMPLES, problems, strategy)
+    if backend is None and sd.has_samples():
+        done = rebuild_states(sd, problems, strategy)
         if not strategy.plan(list(done.values())):  # finished earlier: no need to start an engine
             ordered = [done[p.id] for p in problems]
-            write_stats(out / STATS, ordered)
+            write_stats(sd, ordered)
             return {**summarize(ordered), "generate_seconds": 0.0, "generated_tokens": 0, "tokens_per_s": 0.0,
                     "out": str(out)}
 
-    own_backend = backend is None
+    own_backend = backend is None and backend_factory is None
     if backend is None:
-        from mathdistill.eval.model_prep import prepare_model
-        from mathdistill.sampling.base import get_backend
-
-        model = prepare_model(cfg.model, cfg.backend)  # a trained LoRA dir is merged once (cached)
-        backend = get_backend(cfg.backend, model, **cfg.backend_kwargs())
+        backend = backend_factory() if backend_factory is not None else backend_spec(cfg).create()
     try:
-        prep = prepare_prompts(cfg, problems, backend.tokenizer(), getattr(backend, "chat_api", False))
+        prep = prepare_prompts(cfg, problems, backend)
+        sd.check_prompts(prep.prompts, RESUME_HINT)
         write_run_json(out, cfg, backend, prep, strategy)
         from mathdistill.config import save_resolved
 
         save_resolved(cfg, out)
         # The problems themselves (question, gold, subject/level) travel with the samples, so later
         # stages (curation, reports) never need the original source again.
-        write_jsonl(out / PROBLEMS, problems)
+        sd.write_problems(problems)
         from contextlib import nullcontext
 
         from mathdistill.grading import GradingPool
 
         # One pool for the whole run: workers (and their sympy import) are reused across batches.
         pool_cm = GradingPool(cfg.grading_workers, cfg.grading_timeout_s) if cfg.grading_workers > 1 else nullcontext()
-        with JsonlAppender(out / SAMPLES) as appender, pool_cm as pool:  # opening repairs a torn tail
+        with JsonlAppender(sd.samples_file) as appender, pool_cm as pool:  # opening repairs a torn tail
             if pool is not None:
                 warm_up(pool)
-            states = rebuild_states(out / SAMPLES, problems, strategy)
+            states = rebuild_states(sd, problems, strategy)
             progress = Progress(len(problems), states, cfg.progress)
             try:
                 gen_s, gen_tokens = _loop(cfg, backend, prep, strategy, states, appender, pool, out, progress)
             finally:
                 progress.close()
         ordered = [states[p.id] for p in problems]
-        write_stats(out / STATS, ordered)
+        write_stats(sd, ordered)
         write_run_json(out, cfg, backend, prep, strategy)  # again: backends learn things (e.g. server n support)
     finally:
         if own_backend:
@@ -264,7 +244,11 @@ def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
     return summary
 
 
-def _loop(cfg: SampleConfig, backend: Backend, prep: Prepared, strategy: Strategy,
+def _work(seed: int, problem_id: str, first: int, n: int) -> Work:
+    return Work(problem_id, list(range(first, first + n)), derive_seed(seed, problem_id, first))
+
+
+def _loop(cfg: SampleConfig, backend: Backend, prep: Prompts, strategy: Strategy,
           states: dict[str, ProblemState], appender: JsonlAppender, pool: Any, out: Path,
           progress: Progress) -> tuple[float, int]:
     """Generate batch i+1 while batch i is graded and appended in a helper thread.
@@ -275,58 +259,39 @@ def _loop(cfg: SampleConfig, backend: Backend, prep: Prepared, strategy: Strateg
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    gold = {p.id: p.answer for p in prep.problems}
     ordered = [states[p.id] for p in prep.problems]
     teacher = cfg.teacher_name or cfg.model
+    params = SamplingParams(temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens)
     totals = {"s": 0.0, "tok": 0}
 
-    def finish(reqs: list[GenerationRequest], firsts: list[int], chunk: list[tuple[str, int]],
-               results: list, dt: float) -> None:
-        samples = []
-        for req, first, (pid, _), comps in zip(reqs, firsts, chunk, results, strict=True):
-            if len(comps) != req.params.n:
-                raise BackendError(f"{backend.name} returned {len(comps)} completions for {req.request_id}, "
-                                   f"expected {req.params.n}")
-            for j, c in enumerate(comps):
-                seed = c.seed if getattr(c, "seed", None) is not None else req.params.seed
-                samples.append(Sample(
-                    problem_id=pid, sample_idx=first + j, prompt=req.prompt, response=c.text,
-                    finish_reason=c.finish_reason, num_tokens=c.num_tokens, teacher=teacher,
-                    temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens,
-                    seed=seed, answer=gold[pid]))
+    def finish(chunk: list[Work], samples: list[Sample], dt: float) -> None:
         grade_samples(samples, pool=pool, timeout_s=cfg.grading_timeout_s)
         appender.write_many(samples)  # only graded, whole lines reach the file
         tok = 0
         for smp in samples:
             states[smp.problem_id].add(smp.sample_idx, bool(smp.correct), smp.num_tokens, strategy.first_pass_n)
             tok += smp.num_tokens or 0
-        for pid, _ in chunk:
-            strategy.update(states[pid])
-        write_stats(out / STATS, ordered)
+        for w in chunk:
+            strategy.update(states[w.problem_id])
+        write_stats(SamplesDir(out), ordered)
         totals["s"] += dt
         totals["tok"] += tok
         progress.add(tok, dt)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade") as helper:
         while plan := strategy.plan(ordered):
+            # A problem's state changes only when its own batch is finished, so the whole round's
+            # sample indices (and the seeds derived from them) are known up front.
+            work = [_work(cfg.seed, pid, states[pid].next_idx, n) for pid, n in plan]
             pending: Future | None = None
-            for i in range(0, len(plan), cfg.batch_requests):
-                chunk = plan[i:i + cfg.batch_requests]
-                firsts = [states[pid].next_idx for pid, _ in chunk]
-                reqs = [GenerationRequest(prep.prompts[pid], SamplingParams(
-                            n=n, temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens,
-                            stop=list(prep.stop), seed=derive_seed(cfg.seed, pid, first)),
-                            prep.messages.get(pid), f"{pid}#{first}")
-                        for (pid, n), first in zip(chunk, firsts, strict=True)]
-                t0 = time.perf_counter()
-                results = backend.generate(reqs)
-                dt = time.perf_counter() - t0
+            for chunk, samples, dt in generate_batches(backend, prep, work, params, batch=cfg.batch_requests,
+                                                       teacher=teacher):
                 if pending is not None:
                     pending.result()  # re-raises a grading/writing error here
                 if pool is None:  # in-process grading needs the main thread (its timeout is SIGALRM)
-                    finish(reqs, firsts, chunk, results, dt)
+                    finish(chunk, samples, dt)
                 else:
-                    pending = helper.submit(finish, reqs, firsts, chunk, results, dt)
+                    pending = helper.submit(finish, chunk, samples, dt)
             if pending is not None:
                 pending.result()
     return totals["s"], totals["tok"]

@@ -1,48 +1,20 @@
-"""Per-problem stats (derived from samples.jsonl) and reading fail rates from a stats file."""
+"""The sampler's per-problem stats rows (the store's one schema) and its run summary."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-from mathdistill.errors import DataError
-from mathdistill.io.jsonl import read_jsonl, write_jsonl
 from mathdistill.sampling.strategies import ProblemState
+from mathdistill.store.samples import SamplesDir, stats_row
 
 
-def stats_row(s: ProblemState) -> dict[str, Any]:
-    return {
-        "problem_id": s.problem_id,
-        "trials": s.trials,
-        "correct": s.correct,
-        "pass_rate": (s.correct / s.trials) if s.trials else None,
-        "target": s.target,
-        "fail_rate": s.fail_rate,
-        "num_tokens": s.num_tokens,
-        "stop_reason": s.stop_reason,
-    }
+def state_row(s: ProblemState) -> dict[str, Any]:
+    return stats_row(s.problem_id, s.trials, s.correct, target=s.target, fail_rate=s.fail_rate,
+                     num_tokens=s.num_tokens, stop_reason=s.stop_reason)
 
 
-def write_stats(path: str | os.PathLike, states: list[ProblemState]) -> int:
-    """Rewrite the stats file atomically (it is derived; samples.jsonl is the truth)."""
-    return write_jsonl(path, (stats_row(s) for s in states))
-
-
-def read_fail_rates(path: str | os.PathLike) -> dict[str, float]:
-    """problem_id -> 1 - pass_rate from a previous run's stats.jsonl."""
-    p = Path(path)
-    out: dict[str, float] = {}
-    for lineno, row in read_jsonl(p):
-        if "problem_id" not in row:
-            raise DataError(p, lineno, "problem_id", "missing required field")
-        pr = row.get("pass_rate")
-        if pr is None:  # a problem never sampled carries no difficulty estimate
-            continue
-        if isinstance(pr, bool) or not isinstance(pr, int | float) or not 0.0 <= pr <= 1.0:
-            raise DataError(p, lineno, "pass_rate", f"expected a number in [0, 1], got {pr!r}")
-        out[str(row["problem_id"])] = 1.0 - float(pr)
-    return out
+def write_stats(sd: SamplesDir, states: list[ProblemState]) -> int:
+    return sd.write_stats(state_row(s) for s in states)
 
 
 def summarize(states: list[ProblemState]) -> dict[str, Any]:

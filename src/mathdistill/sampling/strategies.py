@@ -3,8 +3,8 @@
 - `Vanilla(k)`: RFT / VRT, exactly k samples per problem.
 - `Uniform(k_correct, max_trials)`: DARS-Uniform, sample until k_correct correct or max_trials.
 - `Prop2Diff(k_max, max_trials, first_pass_k, fail_rates)`: DARS-Prop2Diff, target
-  t_i = max(1, ceil(k_max * f_i)) correct samples with f_i the fail rate, taken from a prior
-  stats file or from a first pass of `first_pass_k` samples.
+  t_i = max(1, ceil(k_max * f_i)) correct samples (`store.difficulty.prop2diff_target`) with f_i
+  the fail rate, taken from a prior stats file or from a first pass of `first_pass_k` samples.
 
 Unlike DART-Math's batch scheduler (which overshoots, see methods.md 1.2), a round asks each
 unfinished problem for exactly the samples it still lacks, so a problem never gets more
@@ -15,9 +15,11 @@ so every decision here must be a function of the samples on disk.
 from __future__ import annotations
 
 import abc
-import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
+
+from mathdistill.store.difficulty import prop2diff_target
 
 
 @dataclass
@@ -103,28 +105,28 @@ class Uniform(Strategy):
         return {"name": self.name, "k_correct": self.k_correct, "max_trials": self.max_trials}
 
 
-def prop2diff_target(k_max: int, fail_rate: float) -> int:
-    # Round before ceil so 10 * (1 - 0.7) = 3.0000000000000004 gives 3, not 4.
-    return max(1, math.ceil(round(k_max * fail_rate, 9)))
+def _reported(f: Fraction | float) -> float:
+    # stats.jsonl shows a counted fail rate as it always has: 1.0 - pass rate, in floats.
+    return f if isinstance(f, float) else 1.0 - float(1 - f)
 
 
 class Prop2Diff(Strategy):
     name = "prop2diff"
 
     def __init__(self, k_max: int, max_trials: int, first_pass_k: int = 8,
-                 fail_rates: dict[str, float] | None = None):
+                 fail_rates: dict[str, Fraction | float] | None = None):
         self.k_max, self.max_trials = k_max, max_trials
         self.first_pass_n = min(first_pass_k, max_trials)
         self.fail_rates = fail_rates or {}
 
     def update(self, s: ProblemState) -> None:
+        f: Fraction | float | None = None
         if s.problem_id in self.fail_rates:
-            s.fail_rate = self.fail_rates[s.problem_id]
+            f = self.fail_rates[s.problem_id]
         elif s.trials >= self.first_pass_n:
-            s.fail_rate = 1.0 - s.first_pass_correct / self.first_pass_n
-        else:
-            s.fail_rate = None
-        s.target = None if s.fail_rate is None else prop2diff_target(self.k_max, s.fail_rate)
+            f = Fraction(self.first_pass_n - s.first_pass_correct, self.first_pass_n)
+        s.fail_rate = None if f is None else _reported(f)
+        s.target = None if f is None else prop2diff_target(f, self.k_max)
         if s.target is not None and s.correct >= s.target:
             s.stop_reason = "target_reached"
         elif s.trials >= self.max_trials:
@@ -142,7 +144,7 @@ class Prop2Diff(Strategy):
                 "first_pass_k": self.first_pass_n, "fail_rates_given": len(self.fail_rates)}
 
 
-def make_strategy(cfg: Any, fail_rates: dict[str, float] | None = None) -> Strategy:
+def make_strategy(cfg: Any, fail_rates: dict[str, Fraction] | None = None) -> Strategy:
     """Build the strategy named by `cfg.strategy` (a SampleConfig)."""
     if cfg.strategy == "vanilla":
         return Vanilla(cfg.k)

@@ -5,7 +5,8 @@ detects the packed layout from the restarting position ids and builds a block-di
 causal mask (SDPA/eager) or varlen FlashAttention, so no token attends across an example.
 The first label of every example is -100, so no token is predicted across a boundary
 (methods.md 4.12). Each example carries a per-token CE weight and an unlikelihood weight,
-which is how NT (signed weights) and UL share the one loss function.
+which is how NT (signed weights) and UL share the one loss function: positives get (1, 0),
+negatives their method's `negative_weights` (training.methods).
 """
 
 from __future__ import annotations
@@ -15,29 +16,19 @@ from typing import Any
 
 from mathdistill.training.data import IGNORE
 
-
-def example_weights(method: str, negative: bool, neg_lambda: float) -> tuple[float, float]:
-    """(CE weight, unlikelihood weight) of every label token of one example."""
-    if not negative:
-        return 1.0, 0.0
-    if method == "nt":
-        return -neg_lambda, 0.0
-    if method == "ul":
-        return 0.0, neg_lambda
-    return 1.0, 0.0  # neg / mix: plain MLE on negatives
+POSITIVE_WEIGHTS = (1.0, 0.0)
 
 
 @dataclass
 class Collator:
     pad_token_id: int
     packing: bool = True
-    method: str = "sft"
-    neg_lambda: float = 0.05
+    negative_weights: tuple[float, float] = POSITIVE_WEIGHTS  # (CE, unlikelihood) of a negative's tokens
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        w = [example_weights(self.method, bool(f["negative"]), self.neg_lambda) for f in features]
+        w = [self.negative_weights if f["negative"] else POSITIVE_WEIGHTS for f in features]
         if self.packing:
             ids, labels, pos, cew, ulw = [], [], [], [], []
             for f, (a, b) in zip(features, w, strict=True):

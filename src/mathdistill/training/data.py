@@ -12,12 +12,12 @@ truncated and counted. Every bad line is a DataError naming file, line and field
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import DataError, MathdistillError
+from mathdistill.io.fingerprint import files_fingerprint
 from mathdistill.io.jsonl import read_jsonl
 
 IGNORE = -100
@@ -56,15 +56,6 @@ class DataStats:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def fingerprint(paths: list[str]) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        with open(p, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()[:16]
 
 
 def _text(d: dict, name: str, path: Path, lineno: int) -> str:
@@ -160,26 +151,19 @@ def tokenize(row: Row, tok: Any, max_length: int, truncation: str, stats: DataSt
     return Example(ids, labels, row.negative)
 
 
-def keep_for_method(method: str, negative: bool) -> bool:
-    if method in ("sft", "nat", "nce"):
-        return not negative
-    if method == "neg":
-        return negative
-    return True  # mix, nt, ul see both
-
-
-def load_examples(cfg: Any, tok: Any) -> tuple[list[Example], DataStats, list[Row]]:
-    """Rows of cfg.data (+ cfg.negatives) -> examples for cfg.method."""
+def load_examples(cfg: Any, tok: Any, method: Any) -> tuple[list[Example], DataStats, list[Row]]:
+    """Rows of cfg.data (+ cfg.negatives) -> examples for `method` (a training.methods row: which rows
+    it learns from, and whether unlabeled data rows are negatives)."""
     if not cfg.data:
         raise MathdistillError("no training data: give --data FILE.jsonl")
     files = [str(p) for p in [*cfg.data, *cfg.negatives]]
     for p in files:
         if not Path(p).exists():
             raise DataError(p, None, None, "file not found")
-    stats = DataStats(files=files, fingerprint=fingerprint(files))
+    stats = DataStats(files=files, fingerprint=files_fingerprint(files))
     rows: list[Row] = []
     for p in cfg.data:
-        rows += read_rows(p, tok, default_negative=cfg.method == "neg", prompt_format=cfg.prompt_format)
+        rows += read_rows(p, tok, default_negative=method.unlabeled_negative, prompt_format=cfg.prompt_format)
     for p in cfg.negatives:
         rows += read_rows(p, tok, default_negative=True, prompt_format=cfg.prompt_format)
     stats.rows = len(rows)
@@ -190,7 +174,7 @@ def load_examples(cfg: Any, tok: Any) -> tuple[list[Example], DataStats, list[Ro
     examples = []
     kept_rows = []
     for r in rows:
-        if not keep_for_method(cfg.method, r.negative):
+        if not method.keeps(r.negative):
             stats.skipped_by_method += 1
             continue
         ex = tokenize(r, tok, cfg.max_length, cfg.truncation, stats)

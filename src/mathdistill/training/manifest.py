@@ -1,6 +1,6 @@
-"""What a trained model directory says about itself: mathdistill_train.json.
+"""Writing what a trained model directory says about itself (mathdistill.models.manifest reads it).
 
-It records the resolved config, the prompt format/template (so `eval --model DIR` and
+The manifest records the resolved config, the prompt format/template (so `eval --model DIR` and
 `sample --model DIR` prompt the model exactly as it was trained), the data fingerprint and
 counts, metrics and library versions. A config guard (train_guard.json, written before the
 first step) refuses to resume a run folder with a different config or data.
@@ -8,26 +8,22 @@ first step) refuses to resume a run folder with a different config or data.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import ConfigError
 from mathdistill.io.atomic import write_json_atomic
+from mathdistill.io.settings import settings_key, settings_of
+from mathdistill.models.manifest import MANIFEST
 
 GUARD = "train_guard.json"
-# Fields that may change between a killed run and its rerun without changing the result.
-_VOLATILE = ("resume_from_checkpoint", "report_to", "dataloader_num_workers", "logging_steps", "merge")
 
 
 def config_key(cfg: Any, data_fingerprint: str) -> str:
-    d = dataclasses.asdict(cfg)
-    for k in _VOLATILE:
-        d.pop(k, None)
-    d["_data"] = data_fingerprint
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """Fields that may change between a killed run and its rerun without changing the result
+    (io.settings.VOLATILE) do not count."""
+    return settings_key(settings_of(cfg, _data=data_fingerprint))
 
 
 def check_guard(cfg: Any, data_fingerprint: str) -> None:
@@ -82,7 +78,6 @@ def portable_adapter_config(out: Path, model_name: str) -> None:
 
 def write_manifest(out: Path, cfg: Any, **fields: Any) -> dict[str, Any]:
     from mathdistill.runinfo import run_metadata
-    from mathdistill.training import MANIFEST
 
     doc = {"status": "complete", "method": cfg.method, **fields,
            "run_metadata": run_metadata(config=cfg, seeds={"seed": cfg.seed, "data_seed": cfg.seed})}

@@ -1,11 +1,14 @@
-"""Student loading: tokenizer, precision, LoRA wrapping (PEFT), target-module checks."""
+"""The student for training: precision, LoRA wrapping (PEFT), target-module checks.
+
+Loading the base model and tokenizer from a folder is mathdistill.models.loading's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mathdistill._optional import require
-from mathdistill.errors import ConfigError, MathdistillError
+from mathdistill.errors import ConfigError
+from mathdistill.models.loading import load_base
 
 
 def precision(cfg: Any) -> tuple[Any, bool]:
@@ -17,17 +20,6 @@ def precision(cfg: Any) -> tuple[Any, bool]:
         raise ConfigError("bf16=true needs a GPU with bf16 support (this machine has none); drop --bf16")
     bf16 = gpu_bf16 if cfg.bf16 is None else bool(cfg.bf16)
     return (torch.bfloat16 if bf16 else torch.float32), bf16
-
-
-def load_tokenizer(path: str) -> Any:
-    transformers = require("transformers", "train")
-    tok = transformers.AutoTokenizer.from_pretrained(path)
-    if tok.eos_token_id is None:
-        raise MathdistillError(f"{path}: the tokenizer has no EOS token; training needs one to teach stopping")
-    if tok.pad_token_id is None:
-        # Pads never reach the loss (labels -100, mask from lengths), so reusing EOS is safe.
-        tok.pad_token = tok.eos_token
-    return tok
 
 
 def module_suffixes(model: Any) -> set[str]:
@@ -48,12 +40,6 @@ def lora_config(cfg: Any) -> Any:
     peft = require("peft", "train")
     return peft.LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.lora_alpha, lora_dropout=cfg.lora.lora_dropout,
                            target_modules=list(cfg.lora.target_modules), bias="none", task_type="CAUSAL_LM")
-
-
-def load_base(path: str, dtype: Any, attn_implementation: str | None = None) -> Any:
-    transformers = require("transformers", "train")
-    kw = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    return transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kw)
 
 
 def student_attention(cfg: Any) -> str | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from mathdistill._optional import require
-from mathdistill.training.config import TrainConfig
 from mathdistill.training.trainer import WeightedLossTrainer
 
 torch = require("torch", "train")
@@ -61,7 +60,7 @@ class NCETrainer(WeightedLossTrainer):
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
-        from mathdistill.training.nat import set_mode
+        from mathdistill.models.nat import set_mode
 
         labels = inputs.pop("labels")
         inputs.pop("ce_weight"), inputs.pop("ul_weight")
@@ -97,7 +96,8 @@ class NCETrainer(WeightedLossTrainer):
 
 def load_teacher(teacher_dir: str, device: Any, dtype: Any, attn_implementation: str | None = None) -> Any:
     from mathdistill.errors import MathdistillError
-    from mathdistill.training.nat import is_nat_dir, load_nat
+    from mathdistill.models.manifest import is_nat_dir
+    from mathdistill.models.nat import load_nat
 
     if not is_nat_dir(teacher_dir):
         raise MathdistillError(f"--teacher {teacher_dir}: not a NAT model folder (train it with --method nat)")
@@ -107,16 +107,16 @@ def load_teacher(teacher_dir: str, device: Any, dtype: Any, attn_implementation:
     return t
 
 
-def train_nce(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
+def train_nce(cfg: Any, method: Any, progress: bool) -> dict[str, Any]:
     transformers = require("transformers", "train")
     from mathdistill.errors import MathdistillError
-    from mathdistill.training.api import _metrics, features, finish, fit, prepare_data
     from mathdistill.training.collate import Collator
     from mathdistill.training.manifest import prompt_block
     from mathdistill.training.model import count_parameters, load_student, precision, student_attention
+    from mathdistill.training.steps import features, finish, fit, metrics, prepare_data
     from mathdistill.training.trainer import make_args, training_arguments
 
-    path, tok, examples, stats = prepare_data(cfg)
+    path, tok, examples, stats = prepare_data(cfg, method)
     dtype, bf16 = precision(cfg)
     model = load_student(cfg, path)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
@@ -126,10 +126,10 @@ def train_nce(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
                                f"the student's {model.config.vocab_size}; NCE distils token distributions")
     trainer = NCETrainer(teacher=teacher, lambda_kd=cfg.nce.lambda_kd, tau=cfg.nce.kd_temperature, model=model,
                          args=args, train_dataset=features(examples), processing_class=tok,
-                         data_collator=Collator(tok.pad_token_id, cfg.packing, "sft", cfg.neg_lambda))
+                         data_collator=Collator(tok.pad_token_id, cfg.packing))
     result, resumed, secs = fit(trainer, cfg)
     betas = [h["nce_beta"] for h in trainer.state.log_history if "nce_beta" in h]
     return finish(trainer, tok, cfg, model, base_model=cfg.model, base_model_resolved=path, adapter=cfg.lora.r > 0,
                   teacher=str(cfg.nce.teacher), prompt=prompt_block(cfg, stats.formats[0]), data=stats.to_dict(),
                   parameters=count_parameters(model), resumed_from=resumed, nce_beta_last=betas[-1] if betas else None,
-                  metrics=_metrics(result, trainer, stats, secs))
+                  metrics=metrics(result, trainer, secs))

@@ -13,15 +13,16 @@ from typing import Any
 
 from mathdistill._optional import require
 from mathdistill.errors import DataError, MathdistillError
+from mathdistill.io.fingerprint import files_fingerprint
 from mathdistill.io.jsonl import read_jsonl
-from mathdistill.training.config import TrainConfig
-from mathdistill.training.data import DataStats, fingerprint
+from mathdistill.training.data import DataStats
 
-FIELDS = {"dpo": ("prompt", "chosen", "rejected"), "kto": ("prompt", "completion", "label")}
+DPO_FIELDS = ("prompt", "chosen", "rejected")
+KTO_FIELDS = ("prompt", "completion", "label")
 
 
-def read_pref_rows(paths: list[str], method: str) -> list[dict[str, Any]]:
-    fields = FIELDS[method]
+def read_pref_rows(paths: list[str], fields: tuple[str, ...], kind: str) -> list[dict[str, Any]]:
+    """Validated rows with `fields` (a `label` field makes them KTO rows, which need both labels)."""
     rows = []
     for path in paths:
         n = 0
@@ -30,7 +31,7 @@ def read_pref_rows(paths: list[str], method: str) -> list[dict[str, Any]]:
             for f in fields:
                 v = d.get(f)
                 if v is None:
-                    raise DataError(path, lineno, f, f"missing required field (a {method} row needs {', '.join(fields)})")
+                    raise DataError(path, lineno, f, f"missing required field (a {kind} row needs {', '.join(fields)})")
                 if f == "label":
                     if not isinstance(v, bool):
                         raise DataError(path, lineno, f, f"expected true/false, got {v!r}")
@@ -41,35 +42,48 @@ def read_pref_rows(paths: list[str], method: str) -> list[dict[str, Any]]:
             n += 1
         if n == 0:
             raise DataError(path, None, None, "no training rows (empty file)")
-    if method == "kto" and len({r["label"] for r in rows}) < 2:
+    if "label" in fields and len({r["label"] for r in rows}) < 2:
         raise MathdistillError(f"{', '.join(paths)}: KTO needs both desirable (label true) and undesirable rows")
     return rows
 
 
-def train_pref(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
+def train_dpo(cfg: Any, progress: bool) -> dict[str, Any]:
+    def trainer(trl: Any, kw: dict[str, Any]) -> tuple[Any, Any]:
+        from mathdistill.training.trainer import make_args
+
+        return make_args(trl.DPOConfig, {**kw, "loss_type": cfg.pref.loss_type}), trl.DPOTrainer
+
+    return _train_pref(cfg, progress, DPO_FIELDS, "dpo", "pairs.jsonl", trainer)
+
+
+def train_kto(cfg: Any, progress: bool) -> dict[str, Any]:
+    def trainer(trl: Any, kw: dict[str, Any]) -> tuple[Any, Any]:
+        from mathdistill.training.trainer import make_args
+
+        kw = {**kw, "desirable_weight": cfg.pref.desirable_weight, "undesirable_weight": cfg.pref.undesirable_weight}
+        return make_args(trl.KTOConfig, kw), trl.KTOTrainer
+
+    return _train_pref(cfg, progress, KTO_FIELDS, "kto", "kto.jsonl", trainer)
+
+
+def _train_pref(cfg: Any, progress: bool, fields: tuple[str, ...], kind: str, curated: str,
+                trainer_for: Any) -> dict[str, Any]:
     trl = require("trl", "train")
     datasets = require("datasets", "train")
     transformers = require("transformers", "train")
-    from mathdistill.training.api import finish, fit, student_path
+    from mathdistill.models.loading import load_base, load_tokenizer
     from mathdistill.training.manifest import check_guard, prompt_block
-    from mathdistill.training.model import (
-        check_targets,
-        count_parameters,
-        load_base,
-        load_tokenizer,
-        lora_config,
-        precision,
-    )
-    from mathdistill.training.trainer import make_args, training_arguments
+    from mathdistill.training.model import check_targets, count_parameters, lora_config, precision
+    from mathdistill.training.steps import finish, fit, student_path
+    from mathdistill.training.trainer import training_arguments
 
     if not cfg.data:
-        raise MathdistillError(f"no training data: give --data FILE.jsonl ({'pairs' if cfg.method == 'dpo' else 'kto'}"
-                               ".jsonl from mathdistill curate)")
+        raise MathdistillError(f"no training data: give --data FILE.jsonl ({curated} from mathdistill curate)")
     for p in cfg.data:
         if not Path(p).exists():
             raise DataError(p, None, None, "file not found")
-    rows = read_pref_rows(list(cfg.data), cfg.method)
-    stats = DataStats(files=list(cfg.data), fingerprint=fingerprint(list(cfg.data)), rows=len(rows),
+    rows = read_pref_rows(list(cfg.data), fields, kind)
+    stats = DataStats(files=list(cfg.data), fingerprint=files_fingerprint(list(cfg.data)), rows=len(rows),
                       formats=["plain"])
     check_guard(cfg, stats.fingerprint)
     path = student_path(cfg.model)
@@ -83,15 +97,8 @@ def train_pref(cfg: TrainConfig, progress: bool) -> dict[str, Any]:
     if cfg.lora.r > 0:
         check_targets(model, cfg.lora.target_modules, path)
         peft_config = lora_config(cfg)
-    kw = training_arguments(cfg, bf16, progress, max_length=cfg.max_length, beta=cfg.pref.beta)
-    if cfg.method == "dpo":
-        kw["loss_type"] = cfg.pref.loss_type
-        args = make_args(trl.DPOConfig, kw)
-        cls = trl.DPOTrainer
-    else:
-        kw.update(desirable_weight=cfg.pref.desirable_weight, undesirable_weight=cfg.pref.undesirable_weight)
-        args = make_args(trl.KTOConfig, kw)
-        cls = trl.KTOTrainer
+    args, cls = trainer_for(trl, training_arguments(cfg, bf16, progress, max_length=cfg.max_length,
+                                                    beta=cfg.pref.beta))
     trainer = cls(model=model, args=args, train_dataset=datasets.Dataset.from_list(rows), processing_class=tok,
                   peft_config=peft_config)
     result, resumed, secs = fit(trainer, cfg)

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mathdistill.sampling.base import Completion, GenerationRequest
+from mathdistill.sampling.base import Backend, Completion, GenerationRequest
 
 
-class FakeBackend:
+class FakeBackend(Backend):
     name = "fake"
+    loads_local_weights = False
 
     def __init__(self, model: str = "fake", script: dict[str, list[str]] | None = None,
                  default: str = "I do not know.", by_seed: bool = False, delay_s: float = 0.0, **_: Any):
@@ -29,9 +30,6 @@ class FakeBackend:
         self.default = default
         self.calls: list[GenerationRequest] = []
         self._counters: dict[str, int] = {}
-
-    def tokenizer(self) -> Any:
-        return None
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         out = []
@@ -58,6 +56,3 @@ class FakeBackend:
                                         finish, min(len(words), r.params.max_tokens)))
             out.append(comps)
         return out
-
-    def close(self) -> None:
-        pass

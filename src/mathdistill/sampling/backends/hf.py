@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from mathdistill._optional import require
-from mathdistill.sampling.base import Completion, GenerationRequest, SamplingParams
+from mathdistill.sampling.base import Backend, Completion, GenerationRequest, SamplingParams
 
 
 def _params_key(p: SamplingParams) -> tuple:
     return (p.n, p.temperature, p.top_p, p.max_tokens, tuple(p.stop))
 
 
-class HFBackend:
+class HFBackend(Backend):
     name = "hf"
     seed_mode = "batch"
+    runs_nat = True
 
     def __init__(self, model: str, batch_size: int = 8, dtype: str = "auto", device: str | None = None,
                  seed: int = 0, **_: Any):
@@ -39,10 +40,10 @@ class HFBackend:
         if self._tok.pad_token is None:
             self._tok.pad_token = self._tok.eos_token
         torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
-        from pathlib import Path
+        from mathdistill.models.manifest import is_nat_dir
 
-        if (Path(model) / "nat_config.json").exists():  # NAT: base + both adapters + integration unit
-            from mathdistill.training.nat import load_nat
+        if is_nat_dir(model):  # NAT: base + both adapters + integration unit
+            from mathdistill.models.nat import load_nat
 
             self._model = load_nat(model, None if torch_dtype == "auto" else torch_dtype)
         else:

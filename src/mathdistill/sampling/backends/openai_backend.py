@@ -1,10 +1,10 @@
 """Any OpenAI-compatible HTTP server: OpenAI/GPT-4-class teachers, `vllm serve`, llama.cpp server.
 
-Requests run concurrently under an `asyncio.Semaphore(concurrency)`. Retry policy (ours, the
-client's own retries are off so there is one policy, tested): 408/409/429/5xx, timeouts and
-connection errors are retried up to `max_retries` times, waiting
-`backoff_delay(attempt)` = capped exponential backoff with equal jitter, or the server's
-`Retry-After` when it sends one; anything else fails the run with one clear line.
+Requests run concurrently under an `asyncio.Semaphore(concurrency)`. Retries are the openai
+client's own (`max_retries`, `timeout_s`): 408/409/429/5xx, timeouts and connection errors;
+only the wait between tries is ours, `backoff_delay(attempt)` = capped exponential backoff
+with equal jitter, or the server's `Retry-After` when it sends one. A request that still
+fails, or fails in a way not worth retrying, fails the run with one clear line.
 
 `n > 1` is sent as one call; a server that rejects `n` (400) or returns fewer choices is
 asked again one completion at a time, and remembers that for later requests.
@@ -24,9 +24,7 @@ from urllib.parse import urlparse
 
 from mathdistill._optional import require
 from mathdistill.errors import BackendError, ConfigError
-from mathdistill.sampling.base import Completion, GenerationRequest
-
-RETRY_STATUS = {408, 409, 429}
+from mathdistill.sampling.base import Backend, Completion, GenerationRequest
 
 
 def backoff_delay(attempt: int, base_s: float, max_s: float, retry_after: float | None = None,
@@ -38,19 +36,8 @@ def backoff_delay(attempt: int, base_s: float, max_s: float, retry_after: float 
     return cap / 2 + (rng or random).uniform(0, cap / 2)
 
 
-def is_retryable(exc: BaseException) -> bool:
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRY_STATUS or exc.status_code >= 500
-    return False
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    resp = getattr(exc, "response", None)
-    value = resp.headers.get("retry-after") if resp is not None else None
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
     try:
         return float(value) if value is not None else None
     except ValueError:
@@ -61,9 +48,10 @@ def _is_local(url: str | None) -> bool:
     return bool(url) and urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     name = "openai"
-    seed_mode = "request"
+    loads_local_weights = False
+    chat_api = True  # with the default api="auto"; set per instance from `api`
 
     def __init__(self, model: str, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
                  api: str = "auto", concurrency: int = 16, max_retries: int = 6, backoff_base_s: float = 0.5,
@@ -84,9 +72,6 @@ class OpenAIBackend:
         self.retries = 0  # total retries made (for logs and tests)
         self.chat_api = api == "chat" or api == "auto"
 
-    def tokenizer(self) -> Any:
-        return None
-
     def describe(self) -> dict[str, Any]:
         import openai
 
@@ -98,12 +83,26 @@ class OpenAIBackend:
         return asyncio.run(self._generate(list(requests)))
 
     async def _generate(self, requests: list[GenerationRequest]) -> list[list[Completion]]:
+        sem = asyncio.Semaphore(self.concurrency)
+        async with self._client() as client:
+            return list(await asyncio.gather(*(self._request(client, sem, r) for r in requests)))
+
+    def _client(self) -> Any:
         from openai import AsyncOpenAI
 
-        sem = asyncio.Semaphore(self.concurrency)
-        async with AsyncOpenAI(base_url=self.base_url, api_key=self._key, max_retries=0,
-                               timeout=self.timeout_s) as client:
-            return list(await asyncio.gather(*(self._request(client, sem, r) for r in requests)))
+        backend = self
+
+        class Client(AsyncOpenAI):
+            # The client asks this hook for the wait before each retry; should a client version
+            # not call it, its own backoff applies and only backoff_base_s/backoff_max_s are lost.
+            def _calculate_retry_timeout(self, remaining_retries: int, options: Any,
+                                         response_headers: Any = None) -> float:
+                backend.retries += 1
+                return backoff_delay(backend.max_retries - remaining_retries, backend.backoff_base_s,
+                                     backend.backoff_max_s, _retry_after(response_headers))
+
+        return Client(base_url=self.base_url, api_key=self._key, max_retries=self.max_retries,
+                      timeout=self.timeout_s)
 
     async def _request(self, client: Any, sem: asyncio.Semaphore, r: GenerationRequest) -> list[Completion]:
         import openai
@@ -134,30 +133,19 @@ class OpenAIBackend:
         chat = self.api == "chat" or (self.api == "auto" and r.messages is not None)
         if p.stop and not chat:
             kw["stop"] = list(p.stop)[:4]  # the OpenAI API accepts at most 4
-        for attempt in range(self.max_retries + 1):
-            try:
-                async with sem:
-                    if chat:
-                        resp = await client.chat.completions.create(messages=r.messages or [
-                            {"role": "user", "content": r.prompt}], **kw)
-                    else:
-                        resp = await client.completions.create(prompt=r.prompt, **kw)
-                return _completions(resp, chat)
-            except openai.APIError as e:
-                if not is_retryable(e):
-                    if isinstance(e, openai.BadRequestError) and n > 1:
-                        raise
-                    raise BackendError(f"{self.base_url or 'OpenAI'}: {type(e).__name__}: {e}") from None
-                if attempt == self.max_retries:
-                    raise BackendError(f"{self.base_url or 'OpenAI'}: gave up after {attempt + 1} attempts: "
-                                       f"{type(e).__name__}: {e}") from None
-                self.retries += 1
-                await asyncio.sleep(backoff_delay(attempt, self.backoff_base_s, self.backoff_max_s,
-                                                  _retry_after(e)))
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        pass
+        try:
+            async with sem:
+                if chat:
+                    resp = await client.chat.completions.create(messages=r.messages or [
+                        {"role": "user", "content": r.prompt}], **kw)
+                else:
+                    resp = await client.completions.create(prompt=r.prompt, **kw)
+        except openai.APIError as e:
+            if isinstance(e, openai.BadRequestError) and n > 1:
+                raise  # perhaps only `n` is refused: the caller asks one completion at a time
+            raise BackendError(f"{self.base_url or 'OpenAI'}: {type(e).__name__}: {e} "
+                               f"(max_retries={self.max_retries})") from None
+        return _completions(resp, chat)
 
 
 def _completions(resp: Any, chat: bool) -> list[Completion]:

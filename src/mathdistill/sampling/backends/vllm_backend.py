@@ -9,6 +9,7 @@ seed (`seed_mode = "engine"`, written to run.json).
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import subprocess
 import sys
@@ -16,7 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from mathdistill._optional import require
-from mathdistill.sampling.base import Completion, GenerationRequest
+from mathdistill.sampling.base import Backend, Completion, GenerationRequest
+
+logger = logging.getLogger(__name__)
 
 
 def on_cpu() -> bool:
@@ -55,24 +58,6 @@ def start_reaper(pids: set[int]) -> subprocess.Popen | None:
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-# One idle engine may be kept between backends of the same process (`mathdistill run`: sampling
-# and the base-model eval use the same model): engine start costs minutes on CPU.
-_POOL: dict[str, Any] = {"keep": False, "key": None, "llm": None, "reaper": None}
-
-
-def keep_engines(on: bool) -> None:
-    """While on, close() parks the engine for the next backend with identical engine arguments."""
-    _POOL["keep"] = on
-    if not on:
-        release_engines()
-
-
-def release_engines() -> None:
-    llm, reaper = _POOL["llm"], _POOL["reaper"]
-    _POOL.update(key=None, llm=None, reaper=None)
-    _shutdown(llm, reaper)
-
-
 def _shutdown(llm: Any, reaper: Any) -> None:
     if llm is not None:
         engine = getattr(llm, "llm_engine", None)
@@ -86,7 +71,7 @@ def _shutdown(llm: Any, reaper: Any) -> None:
         reaper.wait()
 
 
-class VLLMBackend:
+class VLLMBackend(Backend):
     name = "vllm"
 
     def __init__(self, model: str, tensor_parallel_size: int = 1, data_parallel_size: int = 1,
@@ -110,15 +95,7 @@ class VLLMBackend:
         if not self.cpu:
             kw["gpu_memory_utilization"] = gpu_memory_utilization
         self.engine_kwargs = kw
-        self._key = repr(sorted((k, repr(v)) for k, v in kw.items())) + os.environ.get("VLLM_CPU_KVCACHE_SPACE", "")
-        if _POOL["llm"] is not None and _POOL["key"] == self._key:
-            self.llm, self._reaper = _POOL["llm"], _POOL["reaper"]  # reuse the parked engine
-            _POOL.update(key=None, llm=None, reaper=None)
-            self.reused_engine = True
-            print(f"vllm: reusing the engine already loaded for {model}", file=sys.stderr, flush=True)
-            return
-        release_engines()  # a parked engine for another model would only hold memory
-        self.reused_engine = False
+        logger.info("vllm: starting the engine for %s on %s", model, "CPU" if self.cpu else "GPU")
         before = _children()
         self.llm = LLM(**kw)
         self._reaper = start_reaper(_children() - before)
@@ -153,8 +130,4 @@ class VLLMBackend:
     def close(self) -> None:
         llm, self.llm = getattr(self, "llm", None), None
         reaper, self._reaper = getattr(self, "_reaper", None), None
-        if _POOL["keep"] and llm is not None:
-            release_engines()
-            _POOL.update(key=self._key, llm=llm, reaper=reaper)
-            return
         _shutdown(llm, reaper)

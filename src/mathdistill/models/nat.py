@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill._optional import require
+from mathdistill.models.manifest import NAT_CONFIG
 
 torch = require("torch", "train")
 nn = torch.nn
 
-NAT_CONFIG = "nat_config.json"
 NAT_WEIGHTS = "nat_weights.safetensors"
 MODES = ("mix", "neg", "base")
 
@@ -175,12 +175,8 @@ def load_nat_weights(model: Any, ckpt: str | Path) -> None:
     model.load_state_dict(sd, strict=False)
 
 
-def is_nat_dir(path: str | Path) -> bool:
-    return (Path(path) / NAT_CONFIG).exists()
-
-
 def build_nat(base_path: str, config: dict[str, Any], dtype: Any = None, attn_implementation: str | None = None) -> Any:
-    from mathdistill.training.model import load_base
+    from mathdistill.models.loading import load_base
 
     model = load_base(base_path, dtype or torch.float32, attn_implementation)
     wrap(model, config["target_modules"], config["r"], config["lora_alpha"], config.get("lora_dropout", 0.0),

@@ -1,32 +1,33 @@
-"""Turn `--model` into something every backend can load.
+"""Turn `--model` into something a backend can load.
 
 A PEFT adapter directory (adapter_config.json) is merged into its base model with peft's
-`merge_and_unload` and saved as a plain checkpoint under the cache dir, keyed by the
-adapter's path and file contents' mtimes/sizes, so the merge happens once and vLLM (which
-cannot take an arbitrary adapter dir as `model`) works the same way as HF.
+`merge_and_unload` and saved as a plain checkpoint under the cache dir, keyed by the contents of
+the adapter's files, so the merge happens once per adapter and vLLM (which cannot take an
+arbitrary adapter dir as `model`) works the same way as HF.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 from mathdistill.errors import MathdistillError
+from mathdistill.models.manifest import is_nat_dir
 
-NO_LOCAL_MODEL = ("fake", "openai")  # backends whose `model` is a name, not weights on disk
 
+def prepare_model(name: str, *, loads_local_weights: bool = True, runs_nat: bool = False) -> str:
+    """The path (or name) a backend should load for `name`.
 
-def prepare_model(name: str, backend: str) -> str:
-    from mathdistill.models import resolve_model
-    from mathdistill.models.registry import is_peft_adapter
+    loads_local_weights: False for backends whose `model` is only a name (fake, an API server);
+    runs_nat: whether the backend can run a NAT folder (only the hf backend can)."""
+    from mathdistill.models.registry import is_peft_adapter, resolve_model
 
-    if backend in NO_LOCAL_MODEL:
+    if not loads_local_weights:
         return name
     path = resolve_model(name)
-    if (Path(path) / "nat_config.json").exists():
-        if backend != "hf":
+    if is_nat_dir(path):
+        if not runs_nat:
             raise MathdistillError(f"{name} is a NAT model (dual LoRA + integration unit), which only the hf "
                                    "backend runs: use --backend hf (or distill it with --method nce first)")
         return path
@@ -36,12 +37,11 @@ def prepare_model(name: str, backend: str) -> str:
 
 
 def _fingerprint(adapter: Path) -> str:
-    h = hashlib.sha256(str(adapter.resolve()).encode())
-    for f in sorted(adapter.iterdir()):
-        if f.is_file():
-            st = f.stat()
-            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
+    """Key of the adapter's contents: a retrained adapter gets a new merge, a copied one reuses it."""
+    from mathdistill.io.fingerprint import file_digest, text_fingerprint
+
+    digests = {f.name: file_digest(f) for f in sorted(adapter.iterdir()) if f.is_file()}
+    return text_fingerprint(json.dumps(digests, sort_keys=True))
 
 
 def merged_adapter(adapter: Path) -> Path:

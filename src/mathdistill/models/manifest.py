@@ -1,0 +1,46 @@
+"""What a trained model folder says about itself, read by every stage that is handed one.
+
+Training writes `mathdistill_train.json` last into every folder it finishes (the writer and the
+resume guard live in mathdistill.training.manifest); sampling and eval read from it the prompt the
+model was trained with, and the `run` job whether a step is done. A NAT folder (dual LoRA +
+integration unit) is recognised by its `nat_config.json`: no other loader can run it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mathdistill.io.atomic import read_json
+
+MANIFEST = "mathdistill_train.json"
+NAT_CONFIG = "nat_config.json"
+
+
+def read_manifest(model_dir: str | Path) -> dict[str, Any] | None:
+    """The folder's manifest, or None when it has none (or a torn one: the run did not finish)."""
+    doc = read_json(Path(model_dir) / MANIFEST)
+    return doc if isinstance(doc, dict) else None
+
+
+def is_complete(output_dir: str | Path) -> bool:
+    """True once a training run finished and wrote its summary (the `run` job skips it)."""
+    m = read_manifest(output_dir)
+    return bool(m and m.get("status") == "complete")
+
+
+def trained_prompt(model: str) -> tuple[str | None, bool | None] | None:
+    """(template, chat) a trained model directory was trained with, or None for other models.
+
+    chat is False for plain-text training, None for chat (use the chat template as usual)."""
+    from mathdistill.models.registry import resolve_model
+
+    m = read_manifest(resolve_model(model, prepare=False))
+    if not m or not isinstance(m.get("prompt"), dict):
+        return None
+    p = m["prompt"]
+    return p.get("template"), (False if p.get("format") == "plain" else None)
+
+
+def is_nat_dir(path: str | Path) -> bool:
+    return (Path(path) / NAT_CONFIG).exists()

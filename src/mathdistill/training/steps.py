@@ -1,0 +1,107 @@
+"""The steps every LM recipe shares: the student's path, data in, fit with resume, weights and manifest out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def student_path(name: str) -> str:
+    """A PEFT adapter as the student is merged first (once, cached): we train on its merged weights."""
+    from mathdistill.models.prepare import prepare_model
+
+    return prepare_model(name, loads_local_weights=True, runs_nat=True)
+
+
+class ListDataset:
+    def __init__(self, items: list[dict[str, Any]]):
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self.items[i]
+
+
+def features(examples: list[Any]) -> ListDataset:
+    return ListDataset([{"input_ids": e.input_ids, "labels": e.labels, "negative": e.negative} for e in examples])
+
+
+def fit(trainer: Any, cfg: Any) -> tuple[Any, str | None, float]:
+    from mathdistill.training.trainer import resume_point
+
+    ckpt = resume_point(cfg)
+    if ckpt:
+        log.info("train: resuming from %s", ckpt)
+    t0 = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=ckpt)
+    return result, ckpt, time.perf_counter() - t0
+
+
+def finish(trainer: Any, tok: Any, cfg: Any, model: Any, **fields: Any) -> dict[str, Any]:
+    """Final weights + tokenizer + trainer_state.json + manifest (last, so it marks completion)."""
+    from mathdistill.training.manifest import portable_adapter_config, write_manifest
+
+    out = Path(cfg.output_dir)
+    trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes on the main process only
+    if not trainer.is_world_process_zero():
+        return {"status": "complete", "method": cfg.method, "rank": trainer.args.process_index}
+    tok.save_pretrained(str(out))
+    trainer.state.save_to_json(str(out / "trainer_state.json"))
+    portable_adapter_config(out, cfg.model)
+    merged = None
+    if cfg.merge and hasattr(model, "merge_and_unload"):
+        merged = str(out / "merged")
+        m = model.merge_and_unload()
+        m.save_pretrained(merged)
+        tok.save_pretrained(merged)
+    fields.setdefault("attn_implementation", getattr(model.config, "_attn_implementation", None))
+    doc = write_manifest(out, cfg, merged=merged, world_size=trainer.args.world_size, **fields)
+    log.info("train: wrote %s", out)
+    return doc
+
+
+def prepare_data(cfg: Any, method: Any) -> tuple[str, Any, list[Any], Any]:
+    """(student path, tokenizer, examples, stats) for `method` (a training.methods row); guards the
+    output folder and seeds everything."""
+    from mathdistill._optional import require
+
+    transformers = require("transformers", "train")
+    from mathdistill.models.loading import load_tokenizer
+    from mathdistill.training.data import load_examples
+    from mathdistill.training.manifest import check_guard
+
+    path = student_path(cfg.model)
+    tok = load_tokenizer(path)
+    examples, stats, _ = load_examples(cfg, tok, method)
+    report_data(stats, cfg)
+    check_guard(cfg, stats.fingerprint)
+    transformers.set_seed(cfg.seed)
+    return path, tok, examples, stats
+
+
+def metrics(result: Any, trainer: Any, secs: float) -> dict[str, Any]:
+    hist = [h for h in trainer.state.log_history if "loss" in h]
+    m = dict(result.metrics)
+    m.update(global_step=trainer.state.global_step, first_loss=hist[0]["loss"] if hist else None,
+             last_loss=hist[-1]["loss"] if hist else None, wall_s=round(secs, 2))
+    return m
+
+
+def report_data(stats: Any, cfg: Any) -> None:
+    notes = []
+    if stats.dropped_too_long:
+        notes.append(f"{stats.dropped_too_long} dropped (longer than max_length={cfg.max_length})")
+    if stats.truncated:
+        notes.append(f"{stats.truncated} truncated to max_length={cfg.max_length}")
+    if stats.prompt_too_long:
+        notes.append(f"{stats.prompt_too_long} dropped (prompt alone fills max_length)")
+    if stats.skipped_by_method:
+        notes.append(f"{stats.skipped_by_method} rows not used by --method {cfg.method}")
+    log.info("train: %s rows from %s%s", stats.rows, ", ".join(stats.files),
+             f"; {'; '.join(notes)}" if notes else "")
