@@ -3,12 +3,17 @@
 (a) the labelled case table (tests/grading/cases.py): accuracy per category and items/s;
 (c) the held-out categories (tests/grading/cases_heldout.py: decimal forms, unfinished/hedged, prose
     answers, equivalent forms, percent vs decimal, GSM8K/last-number), same columns;
+(d) the Grading 2.0 categories (tests/grading/cases_v2.py, issue 18: bare answers, choice letters, relations,
+    several answers, sets/tuples/plus-minus, digit grouping, percent words, equation golds, long/unfinished
+    responses, unclosed boxes, equivalence, other languages, pathological inputs), same columns;
 (b) real teacher outputs (TDG GPT-4 / GPT-3.5 samples on MATH train, gold = last \\boxed of the
     reference solution): items/s on the same items, agreement matrix, pool scaling; a sample of
     the disagreements is written to --dump for reading by hand.
 
     python benchmarks/grading.py                   # defaults: all 120k for ours, 3000 for math-verify
     python benchmarks/grading.py --mv-limit 1000 --skip-pool
+    python benchmarks/grading.py --skip-cases --skip-heldout --skip-v2 --mv-limit 0 --skip-pool \
+        --verdicts-out new.jsonl --verdicts-base old.jsonl --changes changes.jsonl   # verdict change log
 
 math-verify comes with the `bench` extra: pip install -e '.[bench]'.
 """
@@ -135,7 +140,7 @@ def mv_pred(pred: str, gold: str) -> bool:
 
 
 # --- (a) case table ---------------------------------------------------------------------------------------
-def load_cases(fname: str = "cases.py"):
+def load_cases(fname: str = "cases.py") -> list[dict]:
     spec = importlib.util.spec_from_file_location("grading_" + fname[:-3], REPO / "tests" / "grading" / fname)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -144,10 +149,10 @@ def load_cases(fname: str = "cases.py"):
 
 def bench_cases(fname: str = "cases.py", title: str = "(a) case table") -> None:
     cases = load_cases(fname)
-    graders = {
-        "mathdistill": (lambda p, g: is_equivalent(p, g), lambda r, g: grade(r, g).correct),
-        "math-verify": (mv_pred, mv_response),
-        "hendrycks": (hendrycks_equiv, hendrycks_response),
+    graders = {  # each grader called the natural way; only ours knows the choices of a multiple-choice row
+        "mathdistill": (lambda p, g, c: is_equivalent(p, g), lambda r, g, c: grade(r, g, choices=c).correct),
+        "math-verify": (lambda p, g, c: mv_pred(p, g), lambda r, g, c: mv_response(r, g)),
+        "hendrycks": (lambda p, g, c: hendrycks_equiv(p, g), lambda r, g, c: hendrycks_response(r, g)),
     }
     right: dict = defaultdict(Counter)
     speed = {}
@@ -155,7 +160,7 @@ def bench_cases(fname: str = "cases.py", title: str = "(a) case table") -> None:
         t0 = time.perf_counter()
         for c in cases:
             fn = on_pred if c["kind"] == "pred" else on_resp
-            ok = fn(c["text"], c["gold"]) is c["expected"]
+            ok = fn(c["text"], c["gold"], c.get("choices")) is c["expected"]
             right[name][c["category"]] += ok
             right[name]["ALL"] += ok
         speed[name] = len(cases) / (time.perf_counter() - t0)
@@ -188,13 +193,15 @@ def _timed(fn, items):
 
 def bench_teacher(args) -> None:
     items = load_teacher(Path(args.data_dir))
-    random.Random(0).shuffle(items)
+    order = list(range(len(items)))
+    random.Random(0).shuffle(order)
+    items = [items[i] for i in order]
     ours_items = items[: args.limit] if args.limit else items
     sub = items[: args.mv_limit]
     print(f"\n(b) teacher outputs: {len(items)} samples; mathdistill on {len(ours_items)}, "
           f"all three graders on the same {len(sub)}")
 
-    # grade_many(workers=1): in process, with the per-item 5 s alarm (a bare grade() has no timeout)
+    # grade_many(workers=1): in process, with the per-item 5 s alarm
     t0 = time.perf_counter()
     grades = grade_many([(r, g) for r, g, _ in ours_items], workers=1, timeout_s=5.0)
     ours_all_speed = len(ours_items) / (time.perf_counter() - t0)
@@ -204,6 +211,16 @@ def bench_teacher(args) -> None:
     print(f"mathdistill on {len(ours_items)}: {ours_all_speed:.0f} items/s single process, accuracy {acc:.4f}, "
           f"extraction failures {fail:.4f}, timeouts {sum(x.error == 'timeout' for x in grades)}, "
           f"rules {dict(rules.most_common())}")
+    if args.verdicts_out:
+        with open(args.verdicts_out, "w", encoding="utf-8") as f:  # in load order (before the shuffle)
+            for i in sorted(range(len(ours_items)), key=lambda k: order[k]):
+                g = grades[i]
+                f.write(json.dumps([g.correct, g.pred, g.rule, g.error]) + "\n")
+        print(f"wrote {len(grades)} verdicts ({GRADER_VERSION}) to {args.verdicts_out}")
+    if args.verdicts_base:
+        change_log(args, ours_items, grades, order)
+    if not sub:
+        return
 
     # a cold run on the subset: fresh caches, so the same-items speed comparison is fair
     from mathdistill.grading import compare, normalize, numeric, symbolic
@@ -227,7 +244,7 @@ def bench_teacher(args) -> None:
     c = Counter(zip(ours, mv))
     print(f"mathdistill x math-verify counts: both correct {c[True, True]}, both wrong {c[False, False]}, "
           f"only mathdistill {c[True, False]}, only math-verify {c[False, True]}")
-    if args.dump:
+    if args.dump and sub:
         rows = []
         for (r, g, t), o, m, h in zip(sub, ours, mv, hd):
             if o != m:
@@ -265,6 +282,29 @@ def bench_teacher(args) -> None:
                   f"{busy}")
 
 
+def change_log(args, items, grades, order) -> None:
+    """Verdicts that changed against an earlier grader's --verdicts-out file (same data, load order)."""
+    base = [json.loads(x) for x in Path(args.verdicts_base).read_text(encoding="utf-8").splitlines()]
+    if len(base) != len(items) or len(items) != len(order):
+        raise SystemExit(f"--verdicts-base has {len(base)} verdicts, this run {len(items)}: use the full data, no --limit")
+    changed, flips = [], Counter()
+    for k, ((r, g, t), new) in enumerate(zip(items, grades)):
+        old = base[order[k]]
+        if old[0] != new.correct or old[1] != new.pred:
+            if old[0] != new.correct:
+                flips["to_correct" if new.correct else "to_wrong"] += 1
+            changed.append({"teacher": t, "gold": g, "old": old, "new": [new.correct, new.pred, new.rule, new.error],
+                            "response_tail": r[-500:]})
+    rules = Counter((c["old"][2], c["new"][2]) for c in changed if c["old"][0] != c["new"][0])
+    print(f"change log vs {args.verdicts_base}: {flips['to_correct'] + flips['to_wrong']} verdicts changed "
+          f"({flips['to_correct']} became correct, {flips['to_wrong']} became wrong), {len(changed)} preds changed; "
+          f"flips by (old rule, new rule) {dict(rules.most_common())}")
+    if args.changes:
+        Path(args.changes).write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in changed),
+                                      encoding="utf-8")
+        print(f"wrote the {len(changed)} changes to {args.changes}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=os.environ.get("MATHDISTILL_DATA", str(REPO.parent / "shared" / "data")))
@@ -275,7 +315,11 @@ def main() -> None:
     ap.add_argument("--skip-pool", action="store_true")
     ap.add_argument("--skip-cases", action="store_true")
     ap.add_argument("--skip-heldout", action="store_true")
+    ap.add_argument("--skip-v2", action="store_true")
     ap.add_argument("--skip-teacher", action="store_true")
+    ap.add_argument("--verdicts-out", default="", help="write mathdistill's verdicts on the teacher samples (JSONL)")
+    ap.add_argument("--verdicts-base", default="", help="an earlier --verdicts-out file: print the change log")
+    ap.add_argument("--changes", default="", help="with --verdicts-base: write every changed verdict/pred here")
     ap.add_argument("--dump", default="", help="write mathdistill/math-verify disagreements here (JSONL)")
     args = ap.parse_args()
     if importlib.util.find_spec("math_verify") is None:
@@ -287,6 +331,8 @@ def main() -> None:
         bench_cases()
     if not args.skip_heldout:
         bench_cases("cases_heldout.py", "(c) held-out categories")
+    if not args.skip_v2:
+        bench_cases("cases_v2.py", "(d) Grading 2.0 categories")
     if not args.skip_teacher:
         bench_teacher(args)
 

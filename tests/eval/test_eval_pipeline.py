@@ -20,7 +20,8 @@ PROBLEMS = [
 SCRIPT = {
     "QHALF": ["\\boxed{0.5}", "\\boxed{1/2}", "\\boxed{3}", "\\boxed{0.5}", "\\boxed{3}"],
     "QSEVEN": ["\\boxed{8}", "\\boxed{7}", "\\boxed{8}", "\\boxed{8}", "\\boxed{7.0}"],
-    "QNONE": ["no idea", "no idea", "\\boxed{41}", "still no idea", "no idea"],
+    # Prose with no answer in it (grader 2.0 takes a bare two-word reply such as "no idea" whole).
+    "QNONE": ["I have no idea.", "I have no idea.", "\\boxed{41}", "I still have no idea.", "I have no idea."],
 }
 
 

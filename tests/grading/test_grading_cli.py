@@ -54,9 +54,24 @@ def test_grade_cli_records_grader_and_percent(tmp_path):
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["correct"] for r in rows] == [True, False]
-    assert {r["grader"] for r in rows} == {"mathdistill-grader/1.3+percent=fraction"}
+    assert {r["grader"] for r in rows} == {"mathdistill-grader/2.0+percent=fraction"}
     meta = json.loads((tmp_path / "out.jsonl.meta.json").read_text())
     assert meta["percent"] == "fraction" and meta["grader"].endswith("+percent=fraction")
     bad = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--percent", "ratio"])
     assert bad.exit_code == 1
     assert CliRunner().invoke(app, ["grade", str(src)]).exit_code == 1  # -o is needed without --regrade
+
+
+def test_grade_cli_answer_mode(tmp_path):
+    """`--mode answer`: the response field holds extracted answers; the mode is recorded."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(src, [{"response": "\\frac{1}{2}", "answer": "0.5"}, {"response": "Natalia sold 72 clips.", "answer": "72"}])
+    for workers, mode, want in (("1", "answer", [True, False]), ("2", "answer", [True, False]),
+                                ("1", "response", [False, True]), ("1", "auto", [True, True])):
+        res = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--workers", workers, "--mode", mode])
+        assert res.exit_code == 0, res.output
+        rows = [json.loads(x) for x in out.read_text().splitlines()]
+        assert [r["correct"] for r in rows] == want, (workers, mode)
+        assert rows[0]["grader"].endswith("" if mode == "auto" else f"+mode={mode}")
+    assert json.loads((tmp_path / "out.jsonl.meta.json").read_text())["mode"] == "auto"
+    assert CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--mode", "bare"]).exit_code == 1

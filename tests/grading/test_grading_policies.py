@@ -44,8 +44,8 @@ def test_percent_flag_reaches_pool_workers():
 
 
 def test_percent_validation_and_grader_id():
-    assert DEFAULT_PERCENT == "either" and grader_id() == GRADER_VERSION == "mathdistill-grader/1.3"
-    assert grader_id("fraction") == "mathdistill-grader/1.3+percent=fraction"
+    assert DEFAULT_PERCENT == "either" and grader_id() == GRADER_VERSION == "mathdistill-grader/2.0"
+    assert grader_id("fraction") == "mathdistill-grader/2.0+percent=fraction"
     with pytest.raises(ValueError):
         is_equivalent("1", "1", percent="ratio")
     with pytest.raises(ValueError):

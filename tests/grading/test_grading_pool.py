@@ -73,7 +73,7 @@ def test_hang_in_c_code_kills_and_replaces_the_worker():
         got = pool.map(items, chunksize=4)
         assert pool.killed >= 1
     assert time.monotonic() - t0 < 20
-    assert got[1] == Grade(False, None, "none", "timeout")
+    assert got[1] == Grade(False, "hang", "whole", "timeout")  # the cheap extraction is kept
     assert got[0].correct and all(g.correct and g.error is None for g in got[2:])
 
 
@@ -113,7 +113,7 @@ def test_workers_exit_when_parent_is_killed():
     )
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
-    kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    kids = subprocess.run(["pgrep", "-P", str(p.pid)], check=False, capture_output=True, text=True).stdout.split()
     assert len(kids) == 2
     os.kill(p.pid, signal.SIGKILL)
     p.wait()

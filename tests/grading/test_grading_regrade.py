@@ -70,16 +70,16 @@ def test_regrade_percent_and_separate_output(tmp_path):
 
 def test_regrade_refuses_when_samples_grow_meanwhile(tmp_path, monkeypatch):
     run = _run(tmp_path)
-    from mathdistill.grading import pool
+    from mathdistill.grading import regrade
 
-    real = pool.grade_many
+    real = regrade.grade_items
 
     def appending(*a, **kw):  # a sampler appends a line while we grade
         with open(run / "samples.jsonl", "a") as f:
             f.write(json.dumps(_sample("p9", 0, "\\boxed{1}", "1", True)) + "\n")
         return real(*a, **kw)
 
-    monkeypatch.setattr(pool, "grade_many", appending)
+    monkeypatch.setattr(regrade, "grade_items", appending)
     with pytest.raises(MathdistillError, match="changed while regrading"):
         regrade_run(run, workers=1)
     lines = (run / "samples.jsonl").read_text().splitlines()

@@ -1,7 +1,8 @@
 """`is_equivalent`: the comparison cascade, cheapest first; sympy only at the very end.
 
 1. normalised string equality; word answers (`Friday`, `yes`/`no` as whole words) only as words;
-0. clock times with a.m./p.m. against 24-hour times (times.py);
+0. clock times with a.m./p.m. against 24-hour times (times.py); `exact \\approx decimal` is equal when
+   either side is (the exact value first);
 2. numeric values (exact fractions; percent convention in numeric.py), then the tolerance policy for a long
    decimal against a value no finite decimal writes (decimals.py): decisive when both sides are numbers;
 3. structures (tuples / sets / lists / intervals / matrices) elementwise through this cascade, interval
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from mathdistill.grading.deadline import GradingTimeout, time_limit
 from mathdistill.grading.decimals import approx_equal
 from mathdistill.grading.fasteval import evaluate, fast_equal
 from mathdistill.grading.normalize import normalize
@@ -30,18 +32,47 @@ _REL = re.compile(r"<|>|\\le|\\ge|\\ne")
 _LETTER = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]")
 
 
-def is_equivalent(pred: str | None, gold: str | None, *, percent: str = "either") -> bool:
+DEFAULT_TIMEOUT_S = 5.0
+
+
+def is_equivalent(pred: str | None, gold: str | None, *, percent: str = "either",
+                  timeout_s: float | None = DEFAULT_TIMEOUT_S) -> bool:
     """True when `pred` and `gold` denote the same final answer (symmetric). `percent`: how a literal
-    `%` reads, "either" (x or x/100), "number" (x) or "fraction" (x/100); see numeric.py."""
+    `%` reads, "either" (x or x/100), "number" (x) or "fraction" (x/100); see numeric.py.
+    `timeout_s` bounds the comparison in this process (deadline.py, main thread): an undecided one is
+    False. Use `equivalent_or_timeout` to tell the two apart."""
+    return equivalent_or_timeout(pred, gold, percent=percent, timeout_s=timeout_s)[0]
+
+
+def equivalent_or_timeout(pred: str | None, gold: str | None, *, percent: str = "either",
+                          timeout_s: float | None = DEFAULT_TIMEOUT_S) -> tuple[bool, bool]:
+    """(equivalent, timed out) for `is_equivalent`'s comparison."""
     if pred is None or gold is None:
-        return False
+        return False, False
     if percent not in PERCENT_MODES:
         raise ValueError(f"percent must be one of {PERCENT_MODES}, got {percent!r}")
-    return _equiv(str(pred), str(gold), percent)
+    try:
+        with time_limit(timeout_s):
+            return _equiv(str(pred), str(gold), percent), False
+    except GradingTimeout:
+        return False, True
+
+
+_NAME_RE = re.compile(r"^\s*(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*$")
+
+
+def _approx_sides(s: str) -> list[str]:
+    """`\\frac{\\sqrt{91}}{3} \\approx 3.18`: the exact value and its approximation, each a candidate."""
+    parts = [p.strip() for p in s.split("\\approx")]
+    return [p for p in parts if p and not _NAME_RE.match(p)] or [s]
 
 
 @lru_cache(maxsize=1 << 16)
 def _equiv(pred: str, gold: str, pct: str = "either") -> bool:
+    if "\\approx" in pred or "\\approx" in gold:
+        ps, gs = _approx_sides(pred), _approx_sides(gold)
+        if len(ps) > 1 or len(gs) > 1:
+            return any(_equiv(p, g, pct) for p in ps for g in gs)
     if ":" in pred and ":" in gold and (t := times_equal(pred, gold)) is not None:
         return t
     a, b = normalize(pred), normalize(gold)
@@ -155,6 +186,8 @@ def _eq_sides(s: str) -> list[str] | None:
 def _strippable(sides: list[str]) -> bool:
     """`x = 3`, `f(x) = ...`, `a+2d = 3`: the LHS only names what the RHS gives."""
     lhs, rhs = sides[-2], sides[-1]
+    if rhs.strip() == "0" and _LETTER.search(lhs) and not _VAR_LHS.match(lhs):
+        return False  # `a + 3z = 0` is an equation (a plane, a curve), never the value 0
     rhs = re.sub(r"\\(?:begin|end)\{\w+\}|\\[a-zA-Z]+", "", rhs)
     return bool(_VAR_LHS.match(lhs)) or len(sides) > 2 or not _LETTER.search(rhs)
 

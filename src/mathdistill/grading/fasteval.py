@@ -228,6 +228,16 @@ def evaluate(s: str, point: int = 0):
         return None
 
 
+def evaluate_at(s: str, env: dict):
+    """Value of `s` with the variables of `env` (name -> Fraction) bound; None if unsupported / undefined."""
+    if not s or len(s) > 300 or "\\infty" in s:
+        return None
+    try:
+        return _Parser(s, env).run()
+    except (_Unsupported, ZeroDivisionError, OverflowError, ValueError, TypeError, IndexError, RecursionError):
+        return None
+
+
 def _same(a, b) -> bool:
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         return a == b

@@ -44,8 +44,13 @@ _LHS_RE = re.compile(
     r"^\s*(?:[a-zA-Z](?:_\{?\w+\}?)?'*|\\[a-zA-Z]+|[a-zA-Z]\([a-z]\)|[A-Z]{2,3}|[a-z]\s*\+\s*[a-z]"
     r"|(?:the\s+)?(?:answer|value|result|sum|product|area|perimeter|volume|total)(?:\s+is)?)\s*(?:=|:|\\approx)\s*(?=\S)", re.IGNORECASE
 )
-_WORD_UNITS_RE = re.compile(r"^(.*?[\d}])\s+(?:[a-zA-Z]{2,}[a-zA-Z/']*\.?)(?:\s+[a-zA-Z]{2,}[a-zA-Z/']*\.?)*"
+_WORD_UNITS_RE = re.compile(r"^(.*?[\d}])\s+(?:[^\W\d_]{2,}(?:[^\W\d_]|[/'])*\.?)(?:\s+[^\W\d_]{2,}(?:[^\W\d_]|[/'])*\.?)*"
                             r"(?:\s*\^\s*\{?[23]\}?)?$")
+_CJK_UNIT_RE = re.compile(r"(?<=[\d}])\s*[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{1,4}\s*$")
+_ASCII_REL = {">=": "\\ge ", "<=": "\\le ", "!=": "\\ne "}
+_ASCII_REL_RE = re.compile(r"(?<![\\<>=!])(?:>=|<=|!=)(?![=<>])")
+_TRIG_RE = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
+_TRIG_DEG_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*(?:\{\s*\\circ\s*\}|\\circ)")
 _FRAC_BARE_RE = re.compile(r"\\frac(\\[a-zA-Z]+|[0-9a-zA-Z])(\\[a-zA-Z]+|[0-9a-zA-Z]|\{[^{}]*\})")
 # `2\pi\text{ m}`, `3\text{ km/hr}`, `9\text{ o'clock}`: words in \text{} after a value are units
 _TEXT_UNIT_RE = re.compile(r"^(.*?(?:[\d})]|\\pi))\s*\\(?:text|mbox|mathrm|textrm)\{\s*[a-zA-Z][a-zA-Z/'.\s]*\}"
@@ -96,13 +101,18 @@ def normalize(s: str) -> str:
         s = strip_math_delims(last_boxed(s) or s)
     s = re.sub(r"^(-?\d+)\s+(\d+)\s*/\s*(\d+)$", r"\1\\frac{\2}{\3}", s)  # `2 1/4` is a mixed number
     s = s.replace("\n", " ").replace("\\\\$", "").replace("\\$", " ").replace("$", " ")
-    s = re.sub(r"\\(?:d|t)frac", r"\\frac", s)
+    s = re.sub(r"\\(?:d|t|c)frac", r"\\frac", s)
     s = re.sub(r"\\(?:dbinom|tbinom)", r"\\binom", s)
+    if "slant" in s:
+        s = s.replace("\\geqslant", "\\ge").replace("\\leqslant", "\\le")
     s = s.replace("{,}", "").replace("\\%", "%").replace("\\neq", "\\ne").replace("\\leq", "\\le")
     s = s.replace("\\geq", "\\ge").replace("\\lt", "<").replace("\\gt", ">").replace("\\to", "\\rightarrow")
+    if "=" in s and ("<" in s or ">" in s or "!" in s):  # ASCII relations: `>=`, `=<`, `!=`
+        s = _ASCII_REL_RE.sub(lambda m: _ASCII_REL[m.group(0)], s)
+
     s = s.replace("\\emptyset", "\\varnothing").replace("\\{", "\\lbrace ").replace("\\}", "\\rbrace ")
     s = re.sub(r"(\d)\\,(?=\d{3})", r"\1", s)  # 12\,345 is a thousands separator
-    s = re.sub(r"(\d),\\!(?=\d{3})", r"\1,", s)  # 29,\!322 -> 29,322
+    s = re.sub(r"(\d),\s*\\!\s*(?=\d{3})", r"\1,", s)  # 29,\!322 and 11,\! 111 -> 29,322 and 11,111
     s = _DROP_RE.sub(" ", s)
     s = re.sub(r"^\[\d*(?:pt|em|ex|mm)\]", "", s)
     s = re.sub(r"\\text\s+([A-Za-z])\b", r"\1", s)
@@ -115,11 +125,16 @@ def normalize(s: str) -> str:
     s = re.sub(r"(\d)\s*(?:percent|per\s*cent)\b\.?$", r"\1%", s, flags=re.IGNORECASE)
     if _REALS_RE.match(s.strip()):
         s = "(-\\infty,\\infty)"
+    if "circ" in s and _TRIG_RE.search(s):  # `\\sin(90^\\circ - x)`: degrees inside trig are pi/180 radians
+        s = _TRIG_DEG_RE.sub(r"(\1\\pi/180)", s)
     s = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\degree|\\circ\b", " ", s)
     s = re.sub(r"\s+", " ", s).strip()
     s = s.rstrip(".;").strip()
-    s = _WORD_UNITS_RE.sub(r"\1", s)  # `840 square inches`, `12 miles per hour`, `3 boxes`
+    s = _WORD_UNITS_RE.sub(r"\1", s)  # `840 square inches`, `12 miles per hour`, `3 boxes`, `7 Äpfel`
+    s = _CJK_UNIT_RE.sub("", s)  # `25 元`, `3个`
     s = re.sub(r"^\(?[A-J]\)?[.:)]?\s+(?=[-\d\\])", "", s)  # `(C) 119`, `C. 119`: keep the value
+    if "\\lor" in s or "\\vee" in s:
+        s = re.sub(r"\\(?:lor|vee)(?![a-zA-Z])", " or ", s)
     if re.search(r"[\d=]", s):
         s = re.sub(r"\s*,?\s+(?:or|and)\s+", ",", s)  # `x = 1 or x = 2` is a list of answers
     s = re.sub(r"\\log_\{?(\w+)\}?\s*\(?(\w+)\)?", r"\\log_{\1}(\2)", s)
@@ -138,6 +153,7 @@ def normalize(s: str) -> str:
     s = _SPACE_RE.sub(lambda m: (m.group(1) + " ") if m.group(1) and m.group(2) else (m.group(1) or ""), s)
     s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
     s = re.sub(r"^0(\d:\d\d)", r"\1", s)  # 04:51 -> 4:51
+    s = re.sub(r"^(\d{1,2}:\d\d):00$", r"\1", s)  # 20:34:00 -> 20:34
     s = re.sub(r"_\{(\w+)\}(?![\w({])", r"_\1", s)
     s = re.sub(r"^\((\\begin\{([a-zA-Z]*)\}.*\\end\{\2\})\)$", r"\1", s)
     s = re.sub(r"\^\{(\w)\}", r"^\1", s)
@@ -162,13 +178,48 @@ def normalize(s: str) -> str:
 
 
 def unbox_letter(s: str) -> str | None:
-    """`(B)`, `B`, `\\text{(B)}`, `B) 12` -> "B" (multiple-choice letters A-J)."""
+    """`(B)`, `B`, `\\text{(B)}`, `**B**`, `B) 12` -> "B" (multiple-choice letters A-J)."""
     t = strip_math_delims(s)
     if t.startswith(("\\boxed", "\\fbox")):
         from mathdistill.grading.boxed import last_boxed
 
         t = last_boxed(t) or t
     t = re.sub(r"\\text\s+([A-Za-z])\b", r"\1", _unwrap_text(t))
-    t = re.sub(r"\s+|\\[ ,;:!]", "", strip_math_delims(t.strip()))
+    t = re.sub(r"\s+|\\[ ,;:!]|\*\*|__", "", strip_math_delims(t.strip()))
     m = re.match(r"^\(?([A-J])\)?(?:[.:)]|$)", t)
     return m.group(1) if m else None
+
+
+_LEAD_LETTER_RE = re.compile(r"^[\s*_]*[(\[]?([A-J])[)\]]?[*_]*(?=[\s.,:;)!]|$)")
+_OPTION_RE = re.compile(r"^\(([A-J])\)\s*(\S.*)$|^([A-J])[.:)]\s+(\S.*)$", re.DOTALL)
+
+
+def answer_letter(s: str | None) -> str | None:
+    """The choice letter an answer opens with: `C`, `(C)`, `**C**`, `D, it can't be A` -> D; else None."""
+    if not s:
+        return None
+    lt = unbox_letter(s)
+    if lt is not None:
+        return lt
+    m = _LEAD_LETTER_RE.match(strip_math_delims(_unwrap_text(s)))
+    return m.group(1) if m else None
+
+
+@lru_cache(maxsize=1 << 12)
+def letter_gold(gold: str) -> tuple[str, str | None] | None:
+    """A multiple-choice gold: `C`, `(C)`, `\\text{(C)}` -> ("C", None); a gold that carries the option text,
+    `(D) Alina`, `D. Alina`, `\\text{(D) Alina}` -> ("D", "Alina"); anything else None."""
+    t = strip_math_delims(gold)
+    if t.startswith(("\\boxed", "\\fbox")):
+        from mathdistill.grading.boxed import last_boxed
+
+        t = strip_math_delims(last_boxed(t) or t)
+    t = _unwrap_text(re.sub(r"\\textbf\{\s*\(?([A-J])\)?\s*\}", r"(\1)", t)).strip().strip("*").strip()
+    if re.fullmatch(r"\(?([A-J])\)?[.:)]?", re.sub(r"\s+|\\[ ,;:!]", "", t)):
+        return re.search(r"[A-J]", t).group(0), None
+    m = _OPTION_RE.match(t)
+    if m is None:
+        return None
+    letter, text = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    text = text.strip().rstrip(".")
+    return (letter, text) if text else (letter, None)

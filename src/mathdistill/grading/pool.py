@@ -6,6 +6,10 @@ than the timeout plus a grace period (stuck in C code that ignores signals) is k
 item is graded `error="timeout"`, the rest of its chunk is re-queued and a fresh worker started.
 `workers=1` in the main thread runs in-process under the same alarm; from any other thread it
 uses a one-worker process pool, so the function is safe to call from threads.
+
+Items are (response, gold[, finish_reason]) tuples or dicts with response / answer / finish_reason and an
+optional `choices` (the options of a multiple-choice question, see `grade`). `percent=` and `mode=`
+("auto" | "response" | "answer") apply to every item.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from functools import partial
 from multiprocessing.connection import wait
 from typing import Self
 
+from mathdistill.grading.deadline import external_bound
 from mathdistill.grading.extract import extract_answer
-from mathdistill.grading.grader import DEFAULT_PERCENT, Grade, gold_answer, grade, grader_id
+from mathdistill.grading.grader import DEFAULT_MODE, DEFAULT_PERCENT, Grade, gold_answer, grade, grader_id
 
 Item = tuple | dict
 
@@ -36,21 +41,24 @@ def _on_alarm(signum, frame):  # pragma: no cover - exercised through timeouts
     raise _Timeout()
 
 
-def _coerce(item: Item) -> tuple[str, str, str | None]:
+def _coerce(item: Item) -> tuple[str, str, str | None, object]:
     if isinstance(item, dict):
-        return str(item.get("response") or ""), str(item["answer"]), item.get("finish_reason")
+        return str(item.get("response") or ""), str(item["answer"]), item.get("finish_reason"), item.get("choices")
     if len(item) == 2:
-        return str(item[0] or ""), str(item[1]), None
-    return str(item[0] or ""), str(item[1]), item[2]
+        return str(item[0] or ""), str(item[1]), None, None
+    return str(item[0] or ""), str(item[1]), item[2], None
 
 
-def _grade_with_alarm(resp: str, gold: str, fr: str | None, timeout_s: float, fn=None) -> Grade:
+def _grade_with_alarm(resp: str, gold: str, fr: str | None, choices, timeout_s: float, fn=None) -> Grade:
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
-        return (fn or grade)(resp, gold, finish_reason=fr)
+        with external_bound():  # this alarm is the item's bound; grade() must not shorten it
+            if choices:
+                return (fn or grade)(resp, gold, finish_reason=fr, choices=choices)
+            return (fn or grade)(resp, gold, finish_reason=fr)
     except _Timeout:
-        return _failed(resp, gold, "timeout")
+        return _failed(resp, gold, "timeout", fn)
     except Exception as e:  # noqa: BLE001 - a grader bug must not kill a run; it is recorded per item
         return Grade(False, None, "none", f"exception: {type(e).__name__}: {e}"[:200])
     finally:
@@ -58,10 +66,11 @@ def _grade_with_alarm(resp: str, gold: str, fr: str | None, timeout_s: float, fn
         signal.signal(signal.SIGALRM, old)
 
 
-def _failed(resp: str, gold: str, error: str) -> Grade:
+def _failed(resp: str, gold: str, error: str, fn=None) -> Grade:
     """A grade for an item whose comparison did not finish; the (cheap) extraction is kept."""
+    mode = fn.keywords.get("mode", DEFAULT_MODE) if isinstance(fn, partial) else DEFAULT_MODE
     try:
-        ex = extract_answer(resp, gold_answer(gold))
+        ex = extract_answer(resp, gold_answer(gold), mode=mode)
         return Grade(False, ex.answer, ex.rule, error)
     except Exception:  # noqa: BLE001
         return Grade(False, None, "none", error)
@@ -88,10 +97,10 @@ def _worker_main(conn, timeout_s: float, fn, cur, started) -> None:
         if chunk is None:
             return
         out, last = [], time.monotonic()
-        for idx, resp, gold, fr in chunk:
+        for idx, resp, gold, fr, choices in chunk:
             started.value = time.monotonic()
             cur.value = idx
-            g = _grade_with_alarm(resp, gold, fr, timeout_s, fn)
+            g = _grade_with_alarm(resp, gold, fr, choices, timeout_s, fn)
             out.append((idx, g.correct, g.pred, g.rule, g.error))
             if time.monotonic() - last > 0.05:
                 conn.send(out)
@@ -110,7 +119,7 @@ def _warm_up() -> None:
         _lazy()
         to_sympy("\\frac{x}{2}")
         grade("\\boxed{\\frac{1}{2}}", "0.5")
-    except Exception:  # noqa: BLE001 - warm-up is best effort; real items report their own errors
+    except Exception:  # noqa: BLE001, S110 - warm-up is best effort; real items report their own errors
         pass
 
 
@@ -123,7 +132,7 @@ class _Proc:
                                 daemon=True)
         self.proc.start()
         child.close()
-        self.sent: dict = {}  # index -> (index, response, gold, finish_reason), sent and not answered
+        self.sent: dict = {}  # index -> (index, response, gold, finish_reason, choices), sent and not answered
 
     def kill(self) -> None:
         try:
@@ -148,8 +157,8 @@ class GradingPool:
     """
 
     def __init__(self, workers: int = 2, timeout_s: float = 5.0, grace_s: float | None = None, fn=None,
-                 percent: str = DEFAULT_PERCENT):
-        self.fn = _with_percent(fn, percent)
+                 percent: str = DEFAULT_PERCENT, mode: str = DEFAULT_MODE):
+        self.fn = _with_settings(fn, percent, mode)
         self.workers = max(1, int(workers))
         self.timeout_s = float(timeout_s)
         self.grace_s = grace_s if grace_s is not None else max(1.0, 0.5 * self.timeout_s)
@@ -218,7 +227,7 @@ class GradingPool:
             idx = min(p.sent) if p.sent else None
         if idx is not None:
             item = p.sent.pop(idx)
-            results[idx] = _failed(item[1], item[2], error)
+            results[idx] = _failed(item[1], item[2], error, self.fn)
         for i in sorted(p.sent, reverse=True):  # graded-but-unsent and unstarted items run again
             todo.appendleft((i, p.sent[i][1:]))
         self._procs[self._procs.index(p)] = _Proc(self._ctx, self.timeout_s, self.fn)
@@ -227,20 +236,28 @@ class GradingPool:
         return list(self.imap(items, chunksize))
 
 
-def _with_percent(fn, percent: str):
-    """`grade` under a non-default percent convention (a partial pickles, so spawned workers get it)."""
-    if percent == DEFAULT_PERCENT:
+def _with_settings(fn, percent: str, mode: str):
+    """`grade` under a non-default percent convention or answer mode (a partial pickles, so spawned
+    workers get it)."""
+    if percent == DEFAULT_PERCENT and mode == DEFAULT_MODE:
         return fn
     if fn is not None:
-        raise ValueError("percent= applies to the built-in grade(); pass it inside your own fn instead")
-    grader_id(percent)  # validates
-    return partial(grade, percent=percent)
+        if isinstance(fn, partial) and fn.func is grade and fn.keywords == _settings(percent, mode):
+            return fn  # already applied (grade_many hands its fn on to a pool)
+        raise ValueError("percent= / mode= apply to the built-in grade(); pass them inside your own fn instead")
+    grader_id(percent, mode)  # validates
+    return partial(grade, **_settings(percent, mode))
+
+
+def _settings(percent: str, mode: str) -> dict:
+    return {k: v for k, v, d in (("percent", percent, DEFAULT_PERCENT), ("mode", mode, DEFAULT_MODE)) if v != d}
 
 
 def grade_many(items: Iterable[Item], *, workers: int = 1, timeout_s: float = 5.0, fn=None,
-               percent: str = DEFAULT_PERCENT) -> list[Grade]:
-    """Grade (response, gold[, finish_reason]) tuples or dicts (response/answer/finish_reason)."""
-    fn = _with_percent(fn, percent)
+               percent: str = DEFAULT_PERCENT, mode: str = DEFAULT_MODE) -> list[Grade]:
+    """Grade (response, gold[, finish_reason]) tuples or dicts (response/answer/finish_reason[/choices]);
+    `mode="answer"` when the responses are already extracted answers."""
+    fn = _with_settings(fn, percent, mode)
     items = list(items)
     if not items:
         return []

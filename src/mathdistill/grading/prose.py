@@ -2,6 +2,8 @@
 
 - `cut_continuation`: a model that answers and then writes the next "Question:" (GSM8K few-shot
   run-on) is graded on its first answer, not on the invented question's.
+- `cut_chat_turn`: a response that runs on into the next chat turn (`<|im_start|>user`, `<|eot_id|>`,
+  `</s>`, a new "Human:" / "User:" line) ends where that turn begins.
 - `no_final_answer`: a response cut mid-sentence ("... = 48. Then we need to"), ending on an operator,
   or ending on a plan ("Let's compute $x$.", "we need to evaluate $...$" with no result) gives no
   answer, so a number or expression met mid-reasoning is never taken for one.
@@ -66,6 +68,18 @@ def _unmask(s: str, spans: list[str]) -> str:
 
 def _sentences(masked: str) -> list[str]:
     return [s.strip() for s in _SENT_SPLIT_RE.split(masked) if s.strip()]
+
+
+_CHAT_TURN_RE = re.compile(r"<\|(?:im_start|im_end|eot_id|endoftext|end_of_text|end|user|assistant|system"
+                           r"|start_header_id|eom_id)\|>|</s>|<end_of_turn>|<start_of_turn>|\n\s*(?:Human|User|USER)\s*:")
+
+
+def cut_chat_turn(text: str) -> str:
+    """Text up to the first chat-template token or new user turn (a run-on into the next turn)."""
+    if "<" not in text and ":" not in text:
+        return text
+    m = _CHAT_TURN_RE.search(text)
+    return text[: m.start()] if m else text
 
 
 def cut_continuation(text: str) -> str:
@@ -144,7 +158,10 @@ def statement(text: str) -> str | None:
             return ", ".join(parts)
         raw = _unmask(value, spans)
         if _NUM_LIST_RE.match(raw):
-            return ", ".join(re.split(r"\s*(?:,\s*and|,\s*or|,|and|or)\s*", raw))
+            parts = re.split(r"\s*(?:,\s*and|,\s*or|,(?!\d{3}(?!\d))|and|or)\s*", raw)
+            if len(parts) > 1:
+                return ", ".join(parts)
+            return raw  # `1,000`: a thousands group is one number
         if (_NUM_PHRASE_RE.match(raw) and not _COMPARATIVE_RE.search(raw)) or _ROOT_RE.match(raw) or (_WORD_RE.match(raw) and raw.lower() not in _STOP):
             return raw
         return None

@@ -58,29 +58,112 @@ def _balanced(inner: str) -> bool:
     return depth == 0
 
 
-_REV_INEQ_RE = re.compile(r"^(.+?)(<|\\le|>|\\ge)\s*([a-zA-Z])$")
 _FLIP = {"<": ">", ">": "<", "\\le": "\\ge", "\\ge": "\\le"}
-_INEQ_RE = re.compile(r"^(?:(.+?)(<|\\le)|)\s*([a-zA-Z])\s*(<|\\le|>|\\ge)(.+)$")
+_REL_SPLIT_RE = re.compile(r"(<|>|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z]))")
+_ONE_LETTER_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z](?![a-zA-Z])")
+_CMD_RE = re.compile(r"\\[a-zA-Z]+")
+
+
+def _letters(s: str) -> set[str]:
+    return set(_ONE_LETTER_RE.findall(_CMD_RE.sub(" ", s)))
+
+
+def _fmt(v) -> str:
+    if v.denominator == 1:
+        return str(v.numerator)
+    sign = "-" if v < 0 else ""
+    return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+
+
+def _solve_linear(expr: str, var: str, bound: str, op: str) -> tuple[str, str] | None:
+    """`expr op bound` with `expr` linear in `var` (`-x`, `2x+1`) -> (`var op' value`) as (op', value);
+    None when `expr` is not linear with exact rational coefficients or `bound` is not a rational number."""
+    from fractions import Fraction
+
+    from mathdistill.grading.fasteval import evaluate_at
+
+    f0, f1, f2 = (evaluate_at(expr, {var: Fraction(k)}) for k in (0, 1, 2))
+    c = evaluate_at(bound, {})
+    if not all(isinstance(v, Fraction) for v in (f0, f1, f2, c)):
+        return None
+    a = f1 - f0
+    if a == 0 or f2 - f0 != 2 * a:
+        return None
+    return (op if a > 0 else _FLIP[op]), _fmt((c - f0) / a)
 
 
 def _inequality(s: str) -> Struct | None:
-    """x<3 -> (-inf,3); 1<x\\le2 -> (1,2]; x\\ge5 -> [5,inf)."""
-    m = _INEQ_RE.match(s)
-    if not m:
-        r = _REV_INEQ_RE.match(s)  # `3 < x` is `x > 3`
-        if r is None or re.search(r"<|>|\\le|\\ge", r.group(1)):
-            return None
-        return _inequality(f"{r.group(3)}{_FLIP[r.group(2)]}{r.group(1)}")
-    lo, lop, _var, op, hi = m.groups()
-    if re.search(r"<|>|\\le|\\ge", hi):
+    """x<3 -> (-inf,3); 1<x\\le2 -> (1,2]; x\\ge5 -> [5,inf); `3 < x` is `x > 3`; `-x > -1` is `x < 1`;
+    `3 > x > -2` is `-2 < x < 3`; `-1 \\le 2x+1 < 5` is `-1 \\le x < 2`."""
+    parts = _REL_SPLIT_RE.split(s)
+    exprs, ops = [p.strip() for p in parts[0::2]], parts[1::2]
+    if len(ops) not in (1, 2) or not all(exprs):
         return None
-    if lo is not None:
-        if op not in ("<", "\\le"):
+    letters = [_letters(e) for e in exprs]
+    allv = set().union(*letters)
+    if len(allv) > 1:
+        allv -= {"e", "i"}
+        letters = [x - {"e", "i"} for x in letters]
+    if len(allv) != 1:
+        return None
+    var = next(iter(allv))
+    where = [k for k, x in enumerate(letters) if var in x]
+    if len(where) != 1:
+        return None
+    k = where[0]
+    if len(ops) == 1:
+        expr, op, bound = (exprs[0], ops[0], exprs[1]) if k == 0 else (exprs[1], _FLIP[ops[0]], exprs[0])
+        if expr != var:
+            solved = _solve_linear(expr, var, bound, op)
+            if solved is None:
+                return None
+            op, bound = solved
+        if op in ("<", "\\le"):
+            return Struct("interval", ("-\\infty", bound), "(", ")" if op == "<" else "]")
+        return Struct("interval", (bound, "\\infty"), "(" if op == ">" else "[", ")")
+    if k != 1:
+        return None
+    lo, op1, expr, op2, hi = exprs[0], ops[0], exprs[1], ops[1], exprs[2]
+    if op1 in (">", "\\ge") and op2 in (">", "\\ge"):  # `3 > x > -2`
+        lo, op1, op2, hi = hi, _FLIP[op2], _FLIP[op1], lo
+    elif not (op1 in ("<", "\\le") and op2 in ("<", "\\le")):
+        return None
+    if expr != var:
+        a = _solve_linear(expr, var, lo, _FLIP[op1])  # lo < expr  <=>  expr > lo
+        b = _solve_linear(expr, var, hi, op2)
+        if a is None or b is None:
             return None
-        return Struct("interval", (lo, hi), "(" if lop == "<" else "[", ")" if op == "<" else "]")
-    if op in ("<", "\\le"):
-        return Struct("interval", ("-\\infty", hi), "(", ")" if op == "<" else "]")
-    return Struct("interval", (hi, "\\infty"), "(" if op == ">" else "[", ")")
+        if a[0] in ("<", "\\le"):  # a negative slope turns the chain round
+            (op_hi, hi), (op_lo, lo) = a, b
+        else:
+            (op_lo, lo), (op_hi, hi) = a, b
+        op1, op2 = _FLIP[op_lo], op_hi
+    return Struct("interval", (lo, hi), "(" if op1 == "<" else "[", ")" if op2 == "<" else "]")
+
+
+def _not_equal(s: str) -> Struct | None:
+    """`x \\ne 2` is `(-\\infty,2) \\cup (2,\\infty)`."""
+    m = re.fullmatch(r"([a-zA-Z])\\ne(?![a-zA-Z])(.+)", s)
+    if m is None or _letters(m.group(2)) - {"e", "i"}:
+        return None
+    v = m.group(2).strip()
+    return Struct("union", (Struct("interval", ("-\\infty", v), "(", ")"), Struct("interval", (v, "\\infty"), "(", ")")))
+
+
+_HAS_REL_RE = re.compile(r"<|>|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\ne(?![a-zA-Z])")
+
+
+def _relations_union(items: tuple) -> Struct | None:
+    """`x < -1, x > 2` (normalised `x < -1 or x > 2`) is the union of the intervals it describes."""
+    if not all(_HAS_REL_RE.search(i) for i in items):
+        return None
+    out = []
+    for i in items:
+        st = _inequality(i) or _not_equal(i)
+        if st is None:
+            return None
+        out.extend(st.items if st.kind == "union" else (st,))
+    return Struct("union", tuple(out))
 
 
 @lru_cache(maxsize=1 << 14)
@@ -105,15 +188,20 @@ def parse_struct(s: str) -> Struct | None:
         if len(items) >= 2:
             kind = "tuple" if (s[0], s[-1]) == ("(", ")") else "interval"
             return Struct(kind, tuple(items), s[0], s[-1])
-    items = split_top(s)
+    items = split_top(s, ";") if ";" in s else [s]  # `p=5,q=2; p=7,q=2`: `;` separates the answers
     if len(items) == 1:
-        items = split_top(s, ";")
+        items = split_top(s)
     if len(items) >= 2:
-        return Struct("list", tuple(i for i in items if i))
+        items = tuple(i for i in items if i)
+        if _HAS_REL_RE.search(s) and (u := _relations_union(items)) is not None:
+            return u  # `x < -1, x > 2`
+        return Struct("list", items)
     if "\\pm" in s and s.count("\\pm") == 1:
         a, b = s.split("\\pm")
         return Struct("list", (f"{a}+{b}" if a else b, f"{a}-{b}" if a else f"-{b}"))
-    return _inequality(s)
+    if "\\ne" in s and (ne := _not_equal(s)) is not None:
+        return ne
+    return _inequality(s) if "<" in s or ">" in s or "\\" in s else None
 
 
 def _col_vector(st: Struct) -> tuple | None:

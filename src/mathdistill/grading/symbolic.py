@@ -15,6 +15,28 @@ _MAX_LEN = 400
 # products, integrals and limits make simplify() run for minutes, so they are refused too
 _HUGE_RE = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\{?\s*-?\d{6,}|\d{5,}\s*!|\\(?:sum|prod|int|lim)(?![a-zA-Z])")
 _sympy = None
+_BIG_EXP_RE = re.compile(r"\^\s*\{?\s*-?\d{3,}")
+
+
+def _big_nested_power(s: str) -> bool:
+    """An exponent that holds a power with a 3+ digit exponent (`2^{\\frac{1}{2^{1000}}}`): sympy's exact
+    arithmetic on it runs for minutes (minimal polynomials of huge degree)."""
+    i = s.find("^")
+    while i >= 0:
+        j = i + 1
+        while j < len(s) and s[j] == " ":
+            j += 1
+        if j < len(s) and s[j] == "{":
+            depth, k = 0, j
+            while k < len(s):
+                depth += {"{": 1, "}": -1}.get(s[k], 0)
+                if depth == 0:
+                    break
+                k += 1
+            if _BIG_EXP_RE.search(s, j + 1, k):
+                return True
+        i = s.find("^", i + 1)
+    return False
 
 
 def _lazy():
@@ -29,7 +51,7 @@ def _lazy():
 @lru_cache(maxsize=1 << 14)
 def to_sympy(s: str):
     """sympy object for a normalised LaTeX / plain-math string, or None if it does not parse."""
-    if not s or len(s) > _MAX_LEN or _HUGE_RE.search(s):
+    if not s or len(s) > _MAX_LEN or _HUGE_RE.search(s) or (s.count("^") > 1 and _big_nested_power(s)):
         return None
     _lazy()
     from latex2sympy2_extended import latex2sympy
