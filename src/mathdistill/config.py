@@ -5,15 +5,19 @@ Unknown keys and type mismatches are errors that name the key; all problems are
 reported together. The resolved config is written next to every output (`save_resolved`).
 Every field is declared with `knob`, which carries its one help text (and, where the command line
 spells it differently, its flags); `mathdistill.cli.options` turns the fields into options.
+A knob also declares the values it accepts (`ge=1`, `gt=0, le=1`, `choices=...`, `folder=True`); the
+config's `__post_init__` calls `check_fields(self)`, so YAML, `--set`, flags and code share one check,
+and a bad value is refused when the config is built, before any model loads or file is written.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,19 +26,96 @@ from mathdistill.errors import ConfigError
 C = TypeVar("C")
 
 
+Choices = Iterable[str] | Callable[[], Iterable[str]]
+_BOUNDS = ("ge", "gt", "le", "lt")
+
+
 def knob(default: Any = dataclasses.MISSING, help: str = "", *, factory: Callable[[], Any] | None = None,
-         flags: str | tuple[str, ...] | None = None) -> Any:
-    """A config field with its help text, written once for YAML readers and `--help` alike.
+         flags: str | tuple[str, ...] | None = None, ge: float | None = None, gt: float | None = None,
+         le: float | None = None, lt: float | None = None, choices: Choices | None = None,
+         folder: bool = False) -> Any:
+    """A config field with its help text and the values it accepts, written once for YAML readers,
+    `--help` and validation alike.
 
     `flags` keeps a command-line spelling other than the field's name (`"--include-reference/--no-reference"`,
-    `("--out", "--output-dir")`); without it the flag is the name with dashes.
+    `("--out", "--output-dir")`); without it the flag is the name with dashes. `ge`/`gt`/`le`/`lt` bound a
+    number, `choices` lists the accepted strings (or is a function returning them, for a registry that is
+    imported only when a value is checked); both apply to each item of a list, and None always passes.
+    `folder=True` marks an output folder: an existing file there is refused.
     """
     if not help:
         raise TypeError("knob() needs a help text")
-    meta = {"help": help, "flags": (flags,) if isinstance(flags, str) else flags}
+    rules = {k: v for k, v in (("ge", ge), ("gt", gt), ("le", le), ("lt", lt), ("choices", choices),
+                               ("folder", folder or None)) if v is not None}
+    meta = {"help": help, "flags": (flags,) if isinstance(flags, str) else flags, "rules": rules}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
+
+
+def _range(rules: dict[str, Any]) -> str:
+    lo = f"[{rules['ge']}" if "ge" in rules else f"({rules['gt']}" if "gt" in rules else None
+    hi = f"{rules['le']}]" if "le" in rules else f"{rules['lt']})" if "lt" in rules else None
+    if lo and hi:
+        return f"in {lo}, {hi}"
+    if lo:
+        return (">= " if lo[0] == "[" else "> ") + lo[1:]
+    return ("<= " if hi[-1] == "]" else "< ") + hi[:-1]  # type: ignore[index]
+
+
+def value_problem(value: Any, rules: dict[str, Any]) -> str | None:
+    """What is wrong with `value` under knob `rules` ("must be >= 1, got 0"), or None if nothing is."""
+    if value is None or not rules:
+        return None
+    if isinstance(value, list | tuple):
+        return next((p for p in (value_problem(v, rules) for v in value) if p), None)
+    if rules.get("folder"):
+        if value and Path(value).exists() and not Path(value).is_dir():
+            return f"must be a folder, but {value} is a file"
+        return None
+    choices = rules.get("choices")
+    if choices is not None:
+        known = list(choices() if callable(choices) else choices)
+        return None if value in known else f"must be one of {', '.join(known)}; got {value!r}"
+    bounds = {k: rules[k] for k in _BOUNDS if k in rules}
+    if bounds and isinstance(value, int | float) and not isinstance(value, bool):
+        ok = (not math.isnan(value) and ("ge" not in bounds or value >= bounds["ge"])  # NaN fails every bound
+              and ("gt" not in bounds or value > bounds["gt"]) and ("le" not in bounds or value <= bounds["le"])
+              and ("lt" not in bounds or value < bounds["lt"]))
+        return None if ok else f"must be {_range(bounds)}, got {value}"
+    return None
+
+
+class FieldProblems(ConfigError):
+    """Fields of one config that break their knob's rules; `build` names them by their dotted key."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self, prefix: str = "") -> str:
+        return "; ".join(f"{prefix}{name} {msg}" for name, msg in self.problems)
+
+
+def check_fields(cfg: Any) -> None:
+    """Refuse every field of dataclass `cfg` whose value breaks its knob's rules, all in one error.
+
+    Nested config groups check themselves when they are built."""
+    problems = []
+    for f in dataclasses.fields(cfg):
+        msg = value_problem(getattr(cfg, f.name), f.metadata.get("rules") or {})
+        if msg:
+            problems.append((f.name, msg))
+    if problems:
+        raise FieldProblems(problems)
+
+
+def check_option(name: str, value: Any, **rules: Any) -> None:
+    """The same rules for a command-line option that is not a config field (`check_option("--workers", n,
+    ge=1)`)."""
+    msg = value_problem(value, rules)
+    if msg:
+        raise ConfigError(f"{name} {msg}")
 
 
 def _field_types(cls: type) -> dict[str, Any]:
@@ -138,8 +219,10 @@ def build(cls: type[C], data: dict[str, Any], prefix: str = "") -> C:
         return cls(**kwargs)
     except TypeError as e:
         raise ConfigError(f"{cls.__name__}: {e}") from None
-    except ValueError as e:  # __post_init__ validation
-        raise ConfigError(str(e)) from None
+    except FieldProblems as e:
+        raise ConfigError(e.render(prefix)) from None
+    except (ConfigError, ValueError) as e:  # __post_init__'s checks across fields
+        raise ConfigError(f"{prefix[:-1]}: {e}" if prefix else str(e)) from None
 
 
 def parse_overrides(overrides: list[str] | None) -> dict[str, Any]:
@@ -223,7 +306,9 @@ def save_resolved(cfg: Any, out_dir: str | Path, name: str = "config.yaml") -> P
     """Write the resolved config as YAML next to an output."""
     import yaml
 
+    from mathdistill.io.redact import redact
+
     p = Path(out_dir) / name
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
+    p.write_text(yaml.safe_dump(redact(to_dict(cfg)), sort_keys=False, allow_unicode=True))
     return p

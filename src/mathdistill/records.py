@@ -103,8 +103,14 @@ class Sample:
     rule: str | None = None
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # Reasoning models (long chain of thought): `response` is then the answer part after the reasoning.
+    reasoning: str | None = None  # the thinking part; None when the model wrote none
+    reasoning_closed: bool | None = None  # False: the reasoning never ended (the token budget ran out)
+    reasoning_tokens: int | None = None  # tokens of the reasoning part, when the backend or parser knows
 
     KEY: ClassVar[tuple[str, ...]] = ("problem_id", "sample_idx")
+    # Written only when set, so short chain-of-thought files stay as they were.
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("reasoning", "reasoning_closed", "reasoning_tokens")
 
     @property
     def key(self) -> tuple[str, int]:
@@ -112,10 +118,16 @@ class Sample:
 
     @property
     def truncated(self) -> bool:
-        return self.finish_reason in ("length", "abort")
+        """Cut before its end: by the token budget, an abort, or a reasoning part that never closed.
+        A truncated sample is never graded from inside its reasoning."""
+        return self.finish_reason in ("length", "abort") or self.reasoning_closed is False
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        for k in self.OPTIONAL:
+            if d[k] is None:
+                del d[k]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Sample:
@@ -138,6 +150,9 @@ class Sample:
             rule=_check(d, "rule", (str,), False),
             error=_check(d, "error", (str,), False),
             meta=_check(d, "meta", (dict,), False) or {},
+            reasoning=_check(d, "reasoning", (str,), False),
+            reasoning_closed=_check(d, "reasoning_closed", (bool,), False),
+            reasoning_tokens=_check(d, "reasoning_tokens", (int,), False),
         )
 
 

@@ -7,6 +7,7 @@ import socket
 import sys
 from typing import Any
 
+from mathdistill.io.redact import redact
 from mathdistill.versions import library_versions
 
 
@@ -29,4 +30,4 @@ def run_metadata(*, config: Any = None, prompt: dict | None = None, sampling: di
     }
     if extra:
         meta.update(extra)
-    return meta
+    return redact(meta)  # a --base-url may carry user:password

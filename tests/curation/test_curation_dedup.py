@@ -96,3 +96,18 @@ def test_rft_keeps_one_path_without_equations():
     # Both have the empty signature; R is empty so both scores are 0: the first stays.
     assert kept == ["no equations"]
     assert counts["same_signature"] == 1 and counts["replaced"] == 0
+
+
+def test_rft_calculator_annotations_are_held_to_rfts_rule():
+    """RFT drops a path whose `<<...>>` annotation has no "=" or does not evaluate (issue 17);
+    LaTeX paths keep the lenient rule (unevaluable equations are not checked)."""
+    assert dedup.path_is_valid("He has 3+4=<<3+4=7>>7 apples.") is True
+    assert dedup.path_is_valid("She pays <<1,000+1=1,001>>1,001.") is True
+    assert dedup.path_is_valid("He has <<3+4>>7 apples.") is False  # no "="
+    assert dedup.path_is_valid("Twice as many: <<x*2=8>>8.") is False  # does not evaluate
+    assert dedup.path_is_valid("<<2+2=4>> then <<eggs=5>>") is False
+    assert dedup.path_is_valid("<<100/3=33>> boxes") is False  # no integer-quotient leniency here
+    assert dedup.path_is_valid("<<2=2=2>>") is False  # RFT: float("2=2") fails
+    assert dedup.path_is_valid("$x = 3$, $f(x) = x^2$") is True
+    kept, counts = dedup.rft_select(["<<3+4>>7", "<<3+4=7>>7"], text=lambda s: s)
+    assert kept == ["<<3+4=7>>7"] and counts["invalid"] == 1

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mathdistill.curation.importers import TDG_MAPPING, PoolMapping, import_pool, parse_pool
-from mathdistill.io.jsonl import read_records
 from mathdistill.errors import DataError
+from mathdistill.io.jsonl import read_records
 from mathdistill.records import Problem, Sample
 
 TDG_ROWS = [
@@ -176,3 +176,46 @@ def test_refuses_to_mix_grader_versions(tmp_path):
     (tmp_path / "o" / "run.json").write_text(json.dumps({**run, "grader": "mathdistill-grader/0.0"}))
     with pytest.raises(MathdistillError, match="graded by mathdistill-grader/0.0"):
         import_pool(a, tmp_path / "o", TDG_MAPPING, workers=1, progress=False)
+
+
+def test_same_question_with_different_golds_is_an_error(tmp_path):
+    """Issue 23: without an id field, lines are grouped by question text but each is graded
+    against its own gold, so a response could become a positive for another problem."""
+    src = tmp_path / "pool.jsonl"
+    rows = [{"query": "What is x?", "resp": "\\boxed{4}", "gt": "4"},
+            {"query": "What is y?", "resp": "\\boxed{1}", "gt": "1"},
+            {"query": "What is x?", "resp": "\\boxed{5}", "gt": "5"}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    m = PoolMapping(question_field="query", responses_field="resp", answer_field="gt")
+    with pytest.raises(DataError, match=r"pool.jsonl:3: field 'gt': gold '5' differs from '4' of the same "
+                                        r"question \(no id field\) at line 1"):
+        import_pool(src, tmp_path / "o", m, workers=1, progress=False)
+    assert not (tmp_path / "o").exists()  # refused before anything was written
+    # With an id field that tells them apart, they are two problems.
+    for i, r in enumerate(rows):
+        r["id"] = f"p{i}"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    problems, _ = parse_pool(src, PoolMapping(question_field="query", responses_field="resp", answer_field="gt",
+                                              id_field="id"))
+    assert [p.answer for p in problems] == ["4", "1", "5"]
+
+
+@pytest.mark.parametrize("answer, why", [
+    ("We add the two numbers and get two, which is the final answer.", "worked solution without"),
+    ("So $x = 2$.\nThen we double it to find that the result is $4$ in the end.", "worked solution without"),
+    ("The sum is \\boxed{ }.", "the final answer is empty"),
+    ("   ", "missing or empty"),
+])
+def test_gold_that_marks_no_final_answer_names_file_line_field(tmp_path, answer, why):
+    """Issue 23: a TDG reference without \\boxed used to become a whole sentence used as gold."""
+    src = write_gz(tmp_path / "bad.jsonl.gz", [TDG_ROWS[0], {**TDG_ROWS[0], "unique_id": "u2", "answer": answer}])
+    with pytest.raises(DataError, match=rf"bad.jsonl.gz:2: field 'answer': .*{why}"):
+        parse_pool(src, TDG_MAPPING)
+
+
+def test_short_golds_with_words_are_answers(tmp_path):
+    src = tmp_path / "pool.jsonl"
+    golds = ["\\text{Devon}", "12 inches", "no solution", "June 20", "(1,2)", "\\frac{1}{2}"]
+    src.write_text("".join(json.dumps({"q": f"Q{i}", "r": "x", "a": g}) + "\n" for i, g in enumerate(golds)))
+    problems, _ = parse_pool(src, PoolMapping(question_field="q", responses_field="r", answer_field="a"))
+    assert [p.answer for p in problems] == golds

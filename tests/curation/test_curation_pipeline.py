@@ -32,9 +32,13 @@ def test_curate_defaults(mixed_dir, tmp_path):
         "incorrect": 5,
         "truncated": 1,
         "no_answer": 1,
+        "weak_answer": 0,
         "dropped_truncated": 1,
         "dropped_no_answer": 1,
         "too_long": 0,
+        "over_max_length": 0,
+        "length_outlier": 0,
+        "repetition_loop": 0,
         "dup_exact": 0,
         "over_cap": 0,
         "kept": 3,
@@ -208,3 +212,95 @@ def test_card_snippet_loads_every_file_with_datasets(mixed_dir, tmp_path, monkey
     exec(code, ns)  # noqa: S102 - the card's own snippet (our text), run as a user would
     assert ns["pairs"].column_names[:3] == ["prompt", "chosen", "rejected"]
     assert len(ns["sft"]) == 6 and ns["kto"].features["label"].dtype == "bool"
+
+
+def test_rerun_with_other_options_replaces_the_earlier_files(mixed_dir, tmp_path):
+    """Issue 23: a rerun into the same folder with fewer formats leaves no file of the first run."""
+    out = tmp_path / "out"
+    curate(mixed_dir, out, CurateConfig(plots=True))
+    assert (out / "kto.jsonl").exists() and (out / "difficulty.png").exists()
+    (out / "notes.txt").write_text("mine")  # not curate's: kept
+    curate(mixed_dir, out, CurateConfig(plots=False, formats=["sft"]))
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md", "config.yaml", "negatives.jsonl", "notes.txt", "positives.jsonl", "sft.jsonl", "stats.json"]
+
+
+def test_curate_refuses_to_write_into_a_samples_folder(mixed_dir, tmp_path):
+    """Issue 23: `curate S -o S` would overwrite the sampling run's config.yaml; refused, S untouched."""
+    from mathdistill.errors import MathdistillError
+
+    before = sorted(p.name for p in mixed_dir.iterdir())
+    with pytest.raises(MathdistillError, match="is the samples folder"):
+        curate(mixed_dir, mixed_dir, CurateConfig(plots=False))
+    with pytest.raises(MathdistillError, match="is the samples folder"):
+        curate(mixed_dir, mixed_dir / ".." / mixed_dir.name, CurateConfig(plots=False))
+    other = write_dir(tmp_path / "other", [mk("P", 0, "x", True)], [problem("P")])
+    with pytest.raises(MathdistillError, match="holds a samples folder"):
+        curate(mixed_dir, other, CurateConfig(plots=False))
+    assert sorted(p.name for p in mixed_dir.iterdir()) == before
+
+
+def test_conflicting_duplicate_keys_are_named(tmp_path, caplog):
+    """Issue 23: repeated (problem_id, sample_idx) lines are named (file:line) in the log, stats and card."""
+    s = [mk("P", 0, "a \\boxed{1}", True), mk("P", 1, "b", False, pred="2"), mk("P", 0, "c", False, pred="3"),
+         mk("P", 1, "b", False, pred="2")]
+    d = write_dir(tmp_path / "s", s, [problem("P")])
+    with caplog.at_level("WARNING", logger="mathdistill.curation.pipeline"):
+        stats = curate(d, tmp_path / "out", CurateConfig(plots=False))
+    inp = stats["input"]
+    assert inp["duplicate_keys_skipped"] == 2 and inp["duplicate_keys_conflicting"] == 1
+    first = f"{d / 'samples.jsonl'}:3: ('P', 0) repeats line 1 (another sample)"
+    assert inp["duplicate_keys_first"][0] == first
+    assert inp["duplicate_keys_first"][1].endswith(":4: ('P', 1) repeats line 2 (the same sample)")
+    assert first in caplog.text
+    assert first in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_dedup_none_keeps_duplicate_correct_answers(mixed_dir, tmp_path):
+    """Issue 17: DART's VRT / Uniform keep duplicate correct answers (`dedup: none`)."""
+    stats = curate(mixed_dir, tmp_path / "out", CurateConfig(plots=False, dedup="none"))
+    pos = [(s.problem_id, s.sample_idx) for s in read_records(tmp_path / "out" / "positives.jsonl", Sample)]
+    assert pos == [("P1", 0), ("P1", 1), ("P1", 2), ("P2", 0), ("P2", 1), ("P2", 2), ("P2", 3)]
+    assert stats["positives"]["dup_exact"] == 0
+
+
+def test_wrong_answers_of_weak_extraction_rules_are_no_answer(tmp_path):
+    """Issue 17 item 7: a wrong answer read only by statement / last_math / last_number is a failed
+    extraction by default (not a negative); `weak_negatives` keeps it."""
+    s = [mk("P", 0, "right \\boxed{1}", True),
+         mk("P", 1, "wrong \\boxed{2}", False, pred="2"),
+         mk("P", 2, "so the total is 7", False, pred="7", rule="statement"),
+         mk("P", 3, "then 3 + 5 = 8 and 9", False, pred="9", rule="last_number"),
+         mk("P", 4, "we get $x^2$", False, pred="x^2", rule="last_math"),
+         mk("P", 5, "it is 1", True, pred="1", rule="statement")]  # a right weak answer stays a positive
+    d = write_dir(tmp_path / "s", s, [problem("P")])
+    stats = curate(d, tmp_path / "a", CurateConfig(plots=False))
+    assert [r["sample_idx"] for r in rows(tmp_path / "a" / "negatives.jsonl")] == [1]
+    assert [x.sample_idx for x in read_records(tmp_path / "a" / "positives.jsonl", Sample)] == [0, 5]
+    assert stats["negatives"]["weak_answer"] == 3 and stats["negatives"]["dropped_no_answer"] == 3
+    stats = curate(d, tmp_path / "b", CurateConfig(plots=False, weak_negatives=True))
+    neg = rows(tmp_path / "b" / "negatives.jsonl")
+    assert [r["sample_idx"] for r in neg] == [1, 2, 3, 4] and not any(r["no_answer"] for r in neg)
+
+
+def test_prop2diff_curation_uses_the_samplers_fail_rate(tmp_path):
+    """Issue 17: a Prop2Diff run samples a problem until its target; counting all its samples
+    would give another difficulty than the sampler's first-pass estimate. Curation reads the
+    estimate the sampler recorded in stats.jsonl (and normalises like it)."""
+    # P1: first pass 2 wrong of 4 (f = 1/2), then sampled to its target; P2: f = 1 (never solved).
+    s = [mk("P1", i, f"r{i} \\boxed{{1}}", ok, pred="1" if ok else "2")
+         for i, ok in enumerate([True, False, True, False, True, True])]
+    s += [mk("P2", i, f"w{i}", False, pred="2") for i in range(4)]
+    d = write_dir(tmp_path / "s", s, [problem("P1"), problem("P2")])
+    (d / "stats.jsonl").write_text(
+        json.dumps({"problem_id": "P1", "trials": 6, "correct": 4, "pass_rate": 4 / 6, "target": 4,
+                    "fail_rate": 0.5}) + "\n"
+        + json.dumps({"problem_id": "P2", "trials": 4, "correct": 0, "pass_rate": 0.0, "target": 8,
+                      "fail_rate": 1.0}) + "\n")
+    stats = curate(d, tmp_path / "out", CurateConfig(plots=False, select="prop2diff", k_max=8))
+    assert stats["positives"]["kept"] == 4  # max(1, ceil(8 * (1/2) / 1)); counted f = 1/3 would keep 3
+    per = {r["problem_id"]: r for r in stats["per_problem"]}
+    assert per["P1"]["target"] == 4 and per["P1"]["fail_rate"] == 0.5
+    stats = curate(d, tmp_path / "counted", CurateConfig(plots=False, select="prop2diff", k_max=8,
+                                                          fail_rate_from="samples"))
+    assert stats["positives"]["kept"] == 3

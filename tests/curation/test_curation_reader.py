@@ -96,3 +96,29 @@ def test_problems_from_the_sampler_run_json(tmp_path):
     )
     sd = load_samples_dir(d)
     assert sd.question_from == "prompt" and sd.problems["p0"].question == "Q p0"
+
+
+def test_question_recovery_is_linear_on_a_long_prompt():
+    """Issue 23: the recovery regex took 28 s on one 270 kB prompt (quadratic backtracking when the
+    prompt repeats a template prefix without its suffix). String search is linear: a 270 kB
+    worst case now takes milliseconds; the bound is 100 x that, far below the old time."""
+    import time
+
+    pats = _template_patterns({})
+    for prompt in ("Problem:\n" * 30_000, "Question: x\n" * 22_500):
+        t0 = time.perf_counter()
+        assert question_from_prompt(prompt, pats) is None
+        assert time.perf_counter() - t0 < 1.0
+    asked = "Problem:\nWhat is 1+1?\n\nSolution:\n2\n\n" * 10_000 + "Problem:\nWhat is 2+2?\n\nSolution:\n"
+    assert question_from_prompt(asked, pats) == "What is 2+2?"
+
+
+def test_question_from_the_last_user_turn_of_a_chat_prompt():
+    """Few-shot exemplars as earlier chat turns: the question is the one of the last user turn."""
+    p = Problem(id="X", question="Compute $3^2$.", answer="9")
+    tpl = make_prompter("boxed_cot", 0)
+    shot = tpl.messages(Problem(id="E", question="What is 1+1?", answer="2"))[-1]["content"]
+    user = tpl.messages(p)[-1]["content"]
+    chat = (f"<|im_start|>user\n{shot}<|im_end|>\n<|im_start|>assistant\n\\boxed{{2}}<|im_end|>\n"
+            f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n")
+    assert question_from_prompt(chat, _template_patterns({})) == "Compute $3^2$."

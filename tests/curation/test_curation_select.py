@@ -111,11 +111,21 @@ def test_prop2diff_needs_a_fail_rate_for_every_problem():
 
 
 def test_solve_k_max_for_a_budget_by_hand():
-    # kept(k) = min(max(1, ceil(k/4)), 3) + min(1, 4) + min(max(1, ceil(k/2)), 2):
-    # k=1,2 -> 3; k=3,4 -> 4; k=5..8 -> 5; k>=9 -> 6 (everything keepable).
+    # Targets are normalised by the largest fail rate, 1/2 (C): t_A = ceil(k/2), t_C = k, so
+    # kept(k) = min(max(1, ceil(k/2)), 3) + min(1, 4) + min(max(1, k), 2):
+    # k=1 -> 3; k=2 -> 4; k=3,4 -> 5; k>=5 -> 6 (everything keepable).
     fail = {"A": Fraction(1, 4), "B": Fraction(0), "C": Fraction(1, 2)}
     avail = {"A": 3, "B": 4, "C": 2}
+    assert [select.solve_k_max(fail, avail, b) for b in (1, 3, 4, 5, 6, 100)] == [1, 1, 2, 3, 5, 5]
+    # With a never-solved problem (f = 1) the normaliser is 1: t = max(1, ceil(k * f)).
+    fail["D"], avail["D"] = Fraction(1), 0
     assert [select.solve_k_max(fail, avail, b) for b in (1, 3, 4, 5, 6, 100)] == [1, 1, 3, 5, 9, 9]
+
+
+def test_prop2diff_hardest_problem_keeps_k_max():
+    """DART: the hardest problem gets k_max, whatever its fail rate; the others in proportion."""
+    fail = {"a": Fraction(1, 2), "b": Fraction(1, 4), "c": Fraction(0)}
+    assert select.targets("prop2diff", fail, k_max=8, fail_rates=fail) == {"a": 8, "b": 4, "c": 1}
 
 
 def test_prop2diff_with_a_budget_through_curation():

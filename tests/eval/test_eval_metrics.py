@@ -130,3 +130,23 @@ def test_shipped_eval_configs_load():
     for f in files:
         cfg = load_config(EvalConfig, f)
         assert cfg.n >= 1 and cfg.data
+
+
+def test_monte_carlo_subsets_are_drawn_per_problem():
+    """Large-n maj@k: each problem gets its own random subsets, so Monte Carlo errors average out over a
+    dataset instead of all problems sharing one subset matrix (and one error)."""
+    from mathdistill.eval.aggregate import MetricOptions, build_rows
+    from mathdistill.records import Sample
+
+    answers = ["1", "1", "1", "2", "2", "2", "2", "3", "1", "2", "3", "1"]  # gold "1": 5 of 12
+    samples = [Sample(problem_id=f"p{j}", sample_idx=i, prompt="q", response=a, answer="1", pred=a,
+                      correct=a == "1", meta={"mode": "sampled", "dataset": "d"})
+               for j in range(60) for i, a in enumerate(answers)]
+    opts = MetricOptions(max_subsets=100, mc_samples=100)  # C(12, 8) = 495 > 100: Monte Carlo
+    rows = build_rows(samples, lambda a, b: a == b, None, opts)
+    vals = [r["metrics"]["maj@8"] for r in rows]
+    assert len(set(vals)) > 10, "problems must not share one subset matrix"
+    exact = build_rows(samples[:12], lambda a, b: a == b, None, MetricOptions())[0]["metrics"]["maj@8"]
+    assert sum(vals) / len(vals) == pytest.approx(exact, abs=0.02)  # 60 x 100 draws: the errors average out
+    assert [r["metrics"]["maj@8"] for r in build_rows(samples, lambda a, b: a == b, None, opts)] == vals
+    assert M.problem_seed(0, "p1") != M.problem_seed(0, "p2") and M.problem_seed(0, "p1") == M.problem_seed(0, "p1")

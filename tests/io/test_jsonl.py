@@ -142,3 +142,14 @@ def test_gzip_round_trip_and_crlf(tmp_path):
     with gzip.open(p, "wt", encoding="utf-8") as f:
         f.write('{"a": 1}\r\n{"b": "é"}\r\n')
     assert [d for _, d in read_jsonl(p)] == [{"a": 1}, {"b": "é"}]
+
+
+def test_reasoning_fields_round_trip_and_stay_out_of_short_cot_rows():
+    plain = Sample("p", 0, "Q", "The answer is 4.")
+    assert "reasoning" not in plain.to_dict() and not plain.truncated
+    long = Sample("p", 1, "Q", "The answer is 4.", reasoning="2+2=4", reasoning_closed=True, reasoning_tokens=5)
+    back = Sample.from_dict(json.loads(json.dumps(long.to_dict())))
+    assert back == long and not back.truncated
+    cut = Sample("p", 2, "Q", "", finish_reason="length", reasoning="2+2=", reasoning_closed=False)
+    assert cut.truncated and Sample.from_dict(cut.to_dict()).reasoning_closed is False
+    assert Sample("p", 3, "Q", "", finish_reason="stop", reasoning="x", reasoning_closed=False).truncated

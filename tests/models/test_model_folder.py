@@ -25,7 +25,10 @@ def test_manifest_reader(tmp_path):
     assert read_manifest(tmp_path) is None and not is_complete(tmp_path)
     (tmp_path / MANIFEST).write_text(json.dumps({"status": "complete", "prompt": {"format": "plain",
                                                                                   "template": "gsm8k"}}))
-    assert is_complete(tmp_path) and trained_prompt(str(tmp_path)) == ("gsm8k", False)
+    assert is_complete(tmp_path) and trained_prompt(str(tmp_path)) == ("gsm8k", "plain")
+    (tmp_path / MANIFEST).write_text(json.dumps({"status": "complete", "prompt": {
+        "rendering": "joined", "format": "plain", "template": "gsm8k"}}))
+    assert trained_prompt(str(tmp_path)) == ("gsm8k", "joined")
 
 
 def test_prepare_model_names_and_nat(tmp_path):

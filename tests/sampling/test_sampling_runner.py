@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from mathdistill.io.jsonl import read_jsonl
 from mathdistill.errors import ConfigError
+from mathdistill.io.jsonl import read_jsonl
 from mathdistill.records import Problem
 from mathdistill.sampling.backends.fake import FakeBackend
 from mathdistill.sampling.config import SampleConfig
-from mathdistill.sampling.runner import derive_seed, run_sampling
+from mathdistill.sampling.generate import derive_seed
+from mathdistill.sampling.runner import run_sampling
 
 PROBS = [Problem("easy", "Alpha: what is 1+2?", "3"), Problem("mid", "Beta: what is 2+2?", "4"),
          Problem("hard", "Gamma: what is 3+3?", "6")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from mathdistill.sampling.strategies import ProblemState, Prop2Diff, Uniform, Vanilla
@@ -56,16 +58,37 @@ def test_prop2diff_first_pass_then_target():
     easy, hard = ProblemState("easy"), ProblemState("hard")
     assert strat.plan([easy, hard]) == [("easy", 4), ("hard", 4)]
     _feed(easy, [True] * 4, strat.first_pass_n)  # fail rate 0 -> target 1, already met
-    _feed(hard, [True, False, False, False], strat.first_pass_n)  # fail rate 0.75 -> target 6
-    assert strat.plan([easy, hard]) == [("hard", 5)]
+    _feed(hard, [True, False, False, False], strat.first_pass_n)  # fail rate 0.75, the hardest -> target 8
+    assert strat.plan([easy, hard]) == [("hard", 7)]
     assert easy.stop_reason == "target_reached" and easy.target == 1
-    assert hard.target == 6 and hard.fail_rate == pytest.approx(0.75)
+    assert hard.target == 8 and hard.fail_rate == pytest.approx(0.75)
     _feed(hard, [True, True, False, False, False], strat.first_pass_n)
-    assert strat.plan([easy, hard]) == [("hard", 3)]  # 3 correct of 6, 11 trials
-    _feed(hard, [True] * 3, strat.first_pass_n)
+    assert strat.plan([easy, hard]) == [("hard", 5)]  # 3 correct of 8, 9 trials
+    _feed(hard, [True] * 5, strat.first_pass_n)
     assert strat.plan([easy, hard]) == [] and hard.stop_reason == "target_reached"
     # Later correct samples never change the first-pass estimate.
-    assert hard.target == 6
+    assert hard.target == 8
+
+
+def test_prop2diff_hardest_problem_gets_k_max():
+    """DART: targets are proportional to f_i / max_j f_j. Here no problem fails always (max 1/2),
+    so the hardest gets k_max = 8, not ceil(8 * 1/2) = 4, and the others scale with it."""
+    strat = Prop2Diff(k_max=8, max_trials=100, first_pass_k=4,
+                      fail_rates={"a": Fraction(1, 2), "b": Fraction(1, 4), "c": Fraction(0)})
+    states = [ProblemState(p) for p in "abc"]
+    assert strat.plan(states) == [("a", 8), ("b", 4), ("c", 1)]
+    assert [s.target for s in states] == [8, 4, 1] and strat.describe()["max_fail_rate"] == 0.5
+
+
+def test_prop2diff_targets_wait_for_every_estimate():
+    """A known fail rate below 1 cannot be turned into a target before the other problems'
+    first passes give the normaliser."""
+    strat = Prop2Diff(k_max=8, max_trials=100, first_pass_k=2, fail_rates={"known": 0.5})
+    known, new = ProblemState("known"), ProblemState("new")
+    assert strat.plan([known, new]) == [("new", 2)] and known.target is None
+    _feed(new, [True, True], strat.first_pass_n)  # fail rate 0
+    assert strat.plan([known, new]) == [("known", 8)]
+    assert (known.target, new.target) == (8, 1)
 
 
 def test_prop2diff_with_prior_fail_rates_and_cap():

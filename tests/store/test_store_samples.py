@@ -63,8 +63,77 @@ def test_resume_guard_names_each_changed_setting(tmp_path):
     sd.check_resume({"seed": 0, "model": "m", "new_field": 3}, "hint")  # a new field alone does not block
     with pytest.raises(ConfigError, match=r"holds samples from a different run \(seed: 0 -> 1\); use another"):
         sd.check_resume({"seed": 1, "model": "m"}, "use another")
-    sd.run_file.write_text('{"resume_key": {"se')  # torn by a kill: no constraint
+    sd.run_file.write_text('{"resume_key": {"se')  # torn by a kill, no sample settings given: no constraint
     sd.check_resume({"seed": 1}, "hint")
+
+
+def test_resume_guard_falls_back_on_the_last_sample_line(tmp_path):
+    """Issue 23: with run.json missing or torn, the samples carry the settings."""
+    sd = SamplesDir(tmp_path)
+    row = {"problem_id": "p", "sample_idx": 0, "prompt": "q", "response": "r", "temperature": 0.7, "top_p": 1.0,
+           "max_tokens": 64, "teacher": "m"}
+    sd.samples_file.write_text(json.dumps(row) + "\n" + json.dumps({**row, "sample_idx": 1}) + "\n" + '{"problem_')
+    want = {"temperature": 0.7, "top_p": 1.0, "max_tokens": 64, "teacher": "m"}
+    sd.check_resume({"seed": 1}, "hint", sample=want)
+    with pytest.raises(ConfigError, match=r"run.json is missing or torn\) \(temperature: 0.7 -> 1.0; max_tokens: 64 -> "
+                                          r"128\); hint"):
+        sd.check_resume({"seed": 1}, "hint", sample={**want, "temperature": 1.0, "max_tokens": 128})
+    sd.run_file.write_text("{")  # torn
+    with pytest.raises(ConfigError, match="teacher: 'm' -> 'n'"):
+        sd.check_resume({"seed": 1}, "hint", sample={**want, "teacher": "n"})
+    sd.write_run({"resume_key": {"seed": 1}})  # an intact run.json is the record
+    sd.check_resume({"seed": 1}, "hint", sample={**want, "teacher": "n"})
+
+
+def test_last_sample_line_reads_from_the_end(tmp_path):
+    sd = SamplesDir(tmp_path)
+    assert sd.last_sample_line() is None
+    long = "x" * 300_000  # longer than one read block
+    sd.samples_file.write_text(json.dumps({"i": 0}) + "\n" + json.dumps({"i": 1, "r": long}) + "\n\n" + '{"i": 2, "r"')
+    assert sd.last_sample_line() == {"i": 1, "r": long}
+    sd.samples_file.write_text(json.dumps({"i": 0}) + "\n")
+    assert sd.last_sample_line() == {"i": 0}
+
+
+def test_read_graded_names_repeated_keys(tmp_path):
+    sd = SamplesDir(tmp_path)
+    row = {"problem_id": "p", "sample_idx": 0, "prompt": "q", "response": "r", "pred": "1", "correct": True}
+    write_jsonl(sd.samples_file, [row, row, {**row, "response": "other", "correct": False}])
+    samples, repeats = sd.read_graded()
+    assert len(samples) == 1 and [(r.line, r.first_line, r.conflicting) for r in repeats] == [(2, 1, False),
+                                                                                              (3, 1, True)]
+    assert str(repeats[1]) == f"{sd.samples_file}:3: ('p', 0) repeats line 1 (another sample)"
+
+
+def test_repeated_key_with_another_reasoning_conflicts(tmp_path):
+    """Two reasoning traces with the same answer part are two samples, not one written twice."""
+    sd = SamplesDir(tmp_path)
+    row = {"problem_id": "p", "sample_idx": 0, "prompt": "q", "response": "The answer is 1", "pred": "1",
+           "correct": True, "reasoning": "1 = 1", "reasoning_closed": True}
+    write_jsonl(sd.samples_file, [row, row, {**row, "reasoning": "one is 1"}])
+    _, repeats = sd.read_graded()
+    assert [r.conflicting for r in repeats] == [False, True]
+
+
+def test_fail_rates_prefer_the_samplers_recorded_estimate(tmp_path):
+    """Issue 17: one difficulty estimate per problem. A Prop2Diff run samples a problem up to its
+    target, so its counts no longer give the first-pass fail rate it was scheduled by."""
+    p = tmp_path / "stats.jsonl"
+    write_jsonl(p, [{"problem_id": "a", "trials": 6, "correct": 4, "pass_rate": 4 / 6, "fail_rate": 0.5, "target": 4},
+                    {"problem_id": "b", "trials": 4, "correct": 1, "pass_rate": 0.25, "fail_rate": None}])
+    assert read_fail_rates(p) == {"a": Fraction(1, 2), "b": Fraction(3, 4)}
+    assert read_fail_rates(p, recorded_only=True) == {"a": Fraction(1, 2)}
+    write_jsonl(p, [{"problem_id": "a", "fail_rate": 1.5}])
+    with pytest.raises(DataError, match=r"stats.jsonl:1: field 'fail_rate'"):
+        read_fail_rates(p)
+
+
+def test_prop2diff_target_is_normalised_by_the_largest_fail_rate():
+    """DART: the hardest problem gets k_max (issue 17)."""
+    assert prop2diff_target(Fraction(1, 2), 8, Fraction(1, 2)) == 8
+    assert prop2diff_target(Fraction(1, 4), 8, Fraction(1, 2)) == 4
+    assert prop2diff_target(Fraction(1, 4), 8) == 2  # normaliser 1: the old rule
+    assert prop2diff_target(0, 8, 0) == 1  # nothing ever fails: one each
 
 
 def test_clear_removes_every_output(tmp_path):

@@ -40,9 +40,9 @@ def toy(tmp_path) -> str:
 
 
 def cfg(tiny_lm: str, out: Path, data: list[str], **kw) -> TrainConfig:
-    base = dict(model=tiny_lm, data=data, output_dir=str(out), learning_rate=5e-3, max_steps=6,
-                per_device_train_batch_size=4, logging_steps=1, save_steps=100, warmup_ratio=0.0,
-                lr_scheduler_type="constant", max_length=128)
+    base = {"model": tiny_lm, "data": data, "output_dir": str(out), "learning_rate": 5e-3, "max_steps": 6,
+            "per_device_train_batch_size": 4, "logging_steps": 1, "save_steps": 100, "warmup_ratio": 0.0,
+            "lr_scheduler_type": "constant", "max_length": 128}
     base.update(kw)
     from mathdistill.config import build
 
@@ -57,7 +57,7 @@ def tok(tiny_lm):
 
 
 def test_labels_cover_completion_and_eos_only(tok):
-    row = Row("Problem:\nWhat is 2+2?\n\nSolution:\n", "2+2=4. The answer is 4.", False, False, "x:1")
+    row = Row("Problem:\nWhat is 2+2?\n\nSolution:\n", "2+2=4. The answer is 4.", False, "plain", "x:1")
     ex = tokenize(row, tok, 128, "drop", DataStats())
     n_prompt = sum(1 for x in ex.labels if x == IGNORE)
     assert ex.labels[:n_prompt] == [IGNORE] * n_prompt and IGNORE not in ex.labels[n_prompt:]
@@ -68,8 +68,8 @@ def test_labels_cover_completion_and_eos_only(tok):
 
 def test_collator_pads_with_ignore_and_packs_with_reset_positions(tok):
     st = DataStats()
-    exs = [tokenize(Row("Q: a?\n", "short", False, False, "x"), tok, 64, "drop", st),
-           tokenize(Row("Q: b?\n", "a much longer completion here", True, False, "x"), tok, 64, "drop", st)]
+    exs = [tokenize(Row("Q: a?\n", "short", False, "plain", "x"), tok, 64, "drop", st),
+           tokenize(Row("Q: b?\n", "a much longer completion here", True, "plain", "x"), tok, 64, "drop", st)]
     feats = [{"input_ids": e.input_ids, "labels": e.labels, "negative": e.negative} for e in exs]
     pad = Collator(tok.pad_token_id, packing=False, negative_weights=method_spec("nt").negative_weights(0.05))(feats)
     n0 = len(exs[0].input_ids)
@@ -87,7 +87,7 @@ def test_packed_and_unpacked_give_the_same_per_example_loss(tiny_lm, tok, attn):
     impl = register() if attn == "packed" else attn
     model = transformers.AutoModelForCausalLM.from_pretrained(tiny_lm, attn_implementation=impl).eval()
     st = DataStats()
-    exs = [tokenize(Row(f"Problem {i}:\n", "word " * (3 + 5 * i), False, False, "x"), tok, 128, "drop", st)
+    exs = [tokenize(Row(f"Problem {i}:\n", "word " * (3 + 5 * i), False, "plain", "x"), tok, 128, "drop", st)
            for i in range(3)]
     feats = [{"input_ids": e.input_ids, "labels": e.labels, "negative": False} for e in exs]
     with torch.no_grad():
@@ -195,7 +195,7 @@ def test_rerun_resumes_from_last_complete_checkpoint(tiny_lm, tmp_path, toy):
     assert doc["resumed_from"].endswith("checkpoint-2")
     assert doc["metrics"]["global_step"] == 4
     state = json.loads((out / "trainer_state.json").read_text())
-    assert [h["step"] for h in state["log_history"] if "loss" in h][0] == 1  # history carried over from the ckpt
+    assert next(h["step"] for h in state["log_history"] if "loss" in h) == 1  # history carried over from the ckpt
 
 
 def test_rerun_with_other_config_is_refused(tiny_lm, tmp_path, toy):
@@ -250,8 +250,8 @@ def test_messages_rows_record_chat_format_for_eval(tiny_lm, tmp_path):
     (tmp_path / "stats.json").write_text(json.dumps({"prompt": {"template": {"name": "gsm8k"}}}))
     out = tmp_path / "chat"
     doc = run_training(cfg(tiny_lm, out, [data], max_steps=1), progress=False)
-    assert doc["prompt"]["format"] == "chat" and doc["prompt"]["template"] == "gsm8k"
-    assert trained_prompt(str(out)) == ("gsm8k", None)
+    assert doc["prompt"]["rendering"] == "chat" and doc["prompt"]["template"] == "gsm8k"
+    assert trained_prompt(str(out)) == ("gsm8k", "chat")
 
 
 def test_cli_trains_and_reports_errors_in_one_line(tiny_lm, tmp_path, toy):

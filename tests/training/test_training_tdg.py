@@ -22,7 +22,8 @@ from mathdistill.models.nat import (
     set_mode,
 )
 from mathdistill.training import TrainConfig, run_training
-from mathdistill.training.nce import load_teacher, segment_ids, sequence_weights
+from mathdistill.training.collate import segment_ids
+from mathdistill.training.nce import load_teacher, sequence_weights
 
 from .test_training_mle import cfg, toy_rows, write_rows
 

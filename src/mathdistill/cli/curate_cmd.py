@@ -9,6 +9,7 @@ import typer
 from mathdistill.cli.common import ConfigOpt, SetOpt, console
 from mathdistill.cli.options import config_options
 from mathdistill.curation.config import CurateConfig
+from mathdistill.pipeline.config import ImportArgs
 
 _Opt = Optional
 
@@ -25,6 +26,17 @@ def _print_summary(title: str, summary: dict) -> None:
     console.print(t)
 
 
+_IMPORT_KNOBS = ("limit", "workers", "timeout_s")  # the options `import` shares with the run config's import_pool
+
+
+def _import_args(file: str, kind: str, output: str, flags: dict[str, Any]) -> ImportArgs:
+    """The options checked as the run config checks its `import_pool`, before anything is read or written."""
+    from mathdistill.config import check_option, load_config
+
+    check_option("--output", output, folder=True)
+    return load_config(ImportArgs, cli={**flags, "path": file, "kind": kind})
+
+
 def register(app: typer.Typer) -> None:
     import_app = typer.Typer(
         help="Import released teacher pools as a graded samples dir.", no_args_is_help=True
@@ -32,20 +44,22 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
     @import_app.command("tdg")
+    @config_options(ImportArgs, only=_IMPORT_KNOBS)
     def import_tdg(
         file: Annotated[str, typer.Argument(help="TDG teacher file, e.g. teacher_math_gpt4.jsonl.gz.")],
         output: Annotated[str, typer.Option("-o", "--output", help="Samples dir to write.")],
-        workers: Annotated[int, typer.Option(help="Grading worker processes.")] = 2,
-        limit: Annotated[_Opt[int], typer.Option(help="Only the first N problems.")] = None,
-        timeout_s: Annotated[float, typer.Option(help="Grading timeout per sample (s).")] = 5.0,
+        *,
+        flags: dict[str, Any],
     ) -> None:
         """Import "Turning Dust into Gold" teacher samples (8 per MATH train problem), graded."""
         from mathdistill.curation.importers import TDG_MAPPING, import_pool
 
-        s = import_pool(file, output, TDG_MAPPING, workers=workers, limit=limit, timeout_s=timeout_s)
+        args = _import_args(file, "tdg", output, flags)
+        s = import_pool(file, output, TDG_MAPPING, workers=args.workers, limit=args.limit, timeout_s=args.timeout_s)
         _print_summary(f"imported {file} -> {output}", {**s, **s["timing"]})
 
     @import_app.command("pool")
+    @config_options(ImportArgs, only=_IMPORT_KNOBS)
     def import_generic(
         file: Annotated[
             str,
@@ -73,15 +87,15 @@ def register(app: typer.Typer) -> None:
             _Opt[str], typer.Option(help="Source's own correctness label (kept in meta).")
         ] = None,
         strip_prefix: Annotated[_Opt[list[str]], typer.Option(help="Prefix removed from questions.")] = None,
-        workers: Annotated[int, typer.Option(help="Grading worker processes.")] = 2,
-        limit: Annotated[_Opt[int], typer.Option(help="Only the first N problems.")] = None,
-        timeout_s: Annotated[float, typer.Option(help="Grading timeout per sample (s).")] = 5.0,
+        *,
+        flags: dict[str, Any],
     ) -> None:
         """Import any released pool (DART-Math pools, RFT data, ...) with a field mapping, graded."""
         from pathlib import Path
 
         from mathdistill.curation.importers import PoolMapping, import_pool
 
+        args = _import_args(file, "pool", output, flags)
         m = PoolMapping(
             question_field=question_field,
             responses_field=responses_field,
@@ -96,7 +110,7 @@ def register(app: typer.Typer) -> None:
             strip_prefixes=list(strip_prefix or []),
             source=Path(file).name.split(".")[0],
         )
-        s = import_pool(file, output, m, workers=workers, limit=limit, timeout_s=timeout_s)
+        s = import_pool(file, output, m, workers=args.workers, limit=args.limit, timeout_s=args.timeout_s)
         _print_summary(f"imported {file} -> {output}", {**s, **s["timing"]})
 
     @app.command("curate")
@@ -112,10 +126,16 @@ def register(app: typer.Typer) -> None:
         flags: dict[str, Any],
     ) -> None:
         """Build training sets from a graded samples dir: positives, negatives, DARS, TRL formats."""
-        from mathdistill.config import load_config
+        from mathdistill.config import check_option, load_config
         from mathdistill.curation.pipeline import curate as run
+        from mathdistill.errors import DataError
+        from mathdistill.store.samples import SamplesDir
 
         cfg = load_config(CurateConfig, config, set_, flags)
+        check_option("--output", output, folder=True)
+        sd = SamplesDir(samples_dir).require()
+        if sd.last_sample_line() is None:  # read from the end: cheap however large the file
+            raise DataError(sd.samples_file, None, None, "no samples to curate (an empty file?)")
         stats = run(samples_dir, output, cfg)
         _print_summary(f"curated {samples_dir} -> {output}", stats["files"])
         _print_summary("problems", stats["problems"])

@@ -1,4 +1,4 @@
-"""`mathdistill data show|stats`: look at problems from a source or a JSONL file."""
+"""`mathdistill data list|show|stats`: the registered benchmarks, and problems from a source or a JSONL file."""
 
 from __future__ import annotations
 
@@ -11,9 +11,43 @@ from mathdistill.cli.common import AnswerFieldOpt, DataDirOpt, IdFieldOpt, Quest
 
 
 def register(app: typer.Typer) -> None:
-    data_app = typer.Typer(help="Inspect problem sources (gsm8k, math, math500, svamp, asdiv, or a JSONL path).",
+    data_app = typer.Typer(help="Inspect problem sources (`data list` names them, or a JSONL path).",
                            no_args_is_help=True)
     app.add_typer(data_app, name="data")
+
+    @data_app.command("list")
+    def list_(
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per benchmark.")] = False,
+    ) -> None:
+        """Every registered benchmark: Hub id, local files, answer type, license, usual n, suites."""
+        import json
+
+        from rich.markup import escape
+        from rich.table import Table
+
+        from mathdistill.data.benchmarks import SUITES
+        from mathdistill.data.sources import SOURCES
+
+        in_suites: dict[str, list[str]] = {}
+        for suite, items in SUITES.items():
+            for item in items:
+                in_suites.setdefault(item.split(":")[0], []).append(suite)
+        if as_json:
+            for b in SOURCES.values():
+                typer.echo(json.dumps({"name": b.name, "title": b.title, "hub": b.hub_description(),
+                                       "files": b.files, "size": b.size, "answer_type": b.answer_type,
+                                       "gold": b.gold, "graded": b.graded, "license": b.license, "n": b.n,
+                                       "max_new_tokens": b.max_new_tokens, "suites": in_suites.get(b.name, [])}))
+            return
+        t = Table(title="benchmarks (`--data NAME[:N]`; suites: " +
+                  ", ".join(f"{k}" for k in SUITES) + ")", show_edge=False)
+        for col in ("name", "Hugging Face Hub", "local file(s)", "size", "answer", "n", "license", "suites"):
+            t.add_column(col, overflow="fold")
+        for b in SOURCES.values():
+            files = ", ".join(sorted({f for f in b.files.values() if f})) or "(generated)"
+            t.add_row(b.name, escape(b.hub_description()), files, b.size, b.answer_type, str(b.n), escape(b.license),
+                      ", ".join(in_suites.get(b.name, [])))
+        console.print(t)
 
     @data_app.command("show")
     def show(

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from mathdistill.cli.common import console
 
+_MODE_HELP = ("What the response field holds (docs/grading.md): 'auto' = model responses, a short text that is only "
+              "an answer taken whole; 'response' = model responses only; 'answer' = already extracted answers. "
+              "Recorded in the output.")
 _PERCENT_HELP = ("How a literal % reads (docs/grading.md): 'either' = 50% equals 50 and 0.5; 'number' = 50% "
                  "equals 50 only; 'fraction' = 50% equals 0.5 only. Recorded in the output.")
 
@@ -30,17 +34,25 @@ def register(app: typer.Typer) -> None:
         finish_field: Annotated[str, typer.Option(help="Field with the finish reason; 'length'/'abort' "
                                                   "grade as truncated. Optional per line.")] = "finish_reason",
         percent: Annotated[str, typer.Option(help=_PERCENT_HELP)] = "either",
+        mode: Annotated[str, typer.Option(help=_MODE_HELP)] = "auto",
         workers: Annotated[int, typer.Option(help="Grading worker processes.")] = 2,
         timeout: Annotated[float, typer.Option(help="Wall-clock seconds per item before it is graded a timeout.")] = 5.0,
         meta: Annotated[Optional[bool], typer.Option(  # noqa: UP045
             "--meta/--no-meta", help="Write OUT.meta.json with grader version and library versions.")] = True,
     ) -> None:
         """Grade responses against gold answers; prints accuracy and the extraction-failure rate."""
+        from mathdistill.config import check_option
         from mathdistill.errors import ConfigError
         from mathdistill.grading import PERCENT_MODES
+        from mathdistill.grading.extract import MODES
 
         if percent not in PERCENT_MODES:
             raise ConfigError(f"--percent must be one of {', '.join(PERCENT_MODES)}, got {percent!r}")
+        if mode not in MODES:
+            raise ConfigError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
+        # A timeout <= 0 would grade every item a timeout (wrong) and still exit 0.
+        check_option("--workers", workers, ge=1)
+        check_option("--timeout", timeout, gt=0)
         if regrade is not None:
             if in_path is not None:
                 raise ConfigError("give either IN.jsonl or --regrade RUN_DIR, not both")
@@ -58,9 +70,12 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("usage: mathdistill grade IN.jsonl -o OUT.jsonl, or mathdistill grade --regrade RUN_DIR")
         from mathdistill.grading.files import grade_file
 
+        check_lines(in_path, response_field, answer_field)
+        if Path(out).is_dir():
+            raise ConfigError(f"-o {out} is a folder; give the output JSONL file")
         s = grade_file(in_path, out, response_field=response_field, answer_field=answer_field,
                       finish_field=finish_field, workers=workers, timeout_s=timeout, write_meta=bool(meta),
-                      percent=percent)
+                      percent=percent, mode=mode)
         console.print(
             f"graded {s['n']} lines -> {out}\n"
             f"accuracy {s['accuracy']:.4f} ({s['correct']}/{s['n']}), "
@@ -68,3 +83,22 @@ def register(app: typer.Typer) -> None:
             f"truncated {s['truncated']}, timeouts {s['timeout']}  [{s['grader_version']}]",
             highlight=False, markup=False,
         )
+
+
+def check_lines(path: str, response_field: str, answer_field: str) -> int:
+    """Read the whole input once before grading starts, so a bad line is one error (naming file, line
+    and field) before any progress bar or output, and an input with no lines is refused; the count."""
+    from mathdistill.errors import DataError
+    from mathdistill.io.jsonl import read_jsonl
+
+    n = 0
+    for lineno, row in read_jsonl(path):
+        for field in (response_field, answer_field):
+            if field not in row:
+                raise DataError(path, lineno, field, "missing")
+            if not isinstance(row[field], str) and not (field == answer_field and isinstance(row[field], int | float)):
+                raise DataError(path, lineno, field, f"expected a string, got {type(row[field]).__name__}")
+        n += 1
+    if not n:
+        raise DataError(path, None, None, "no lines to grade (an empty file?)")
+    return n

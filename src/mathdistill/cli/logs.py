@@ -19,6 +19,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from mathdistill.io.redact import redact_text
+
 THIRD_PARTY = ("vllm", "transformers", "torch", "datasets", "accelerate", "ray", "httpx", "urllib3",
                "huggingface_hub", "trl", "peft", "filelock")
 _LEVELS = {"vllm": logging.ERROR}
@@ -36,7 +38,7 @@ class _Handler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            msg = self.format(record)
+            msg = redact_text(self.format(record))  # a --base-url may carry user:password
             tqdm = sys.modules.get("tqdm")
             if tqdm is not None:
                 tqdm.tqdm.write(msg, file=sys.stderr)

@@ -1,7 +1,8 @@
 """Entry point: builds the typer app, registers every stage's commands, and catches errors.
 
-Errors derived from MathdistillError are printed as one line (exit 1); `--debug` shows the
-traceback. Nothing heavy is imported here: commands import their stage lazily.
+Errors derived from MathdistillError are printed as one line (exit 1), and so is an OSError about a
+path the user gave (a file where a folder belongs, a folder where a file does, no permission);
+`--debug` shows the traceback. Nothing heavy is imported here: commands import their stage lazily.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mathdistill.cli import (
     grade_cmd,
     logs,
     models_cmd,
+    recipes_cmd,
     report_cmd,
     run_cmd,
     sample_cmd,
@@ -57,7 +59,7 @@ def _root(
 # Every command module registers its commands on `app`. They import their stage lazily, inside the
 # commands, so a missing optional dependency is reported by the command that needs it, when it runs.
 for _m in (env_cmd, data_cmd, models_cmd, grade_cmd, sample_cmd, curate_cmd, eval_cmd, report_cmd, train_cmd,
-           score_cmd, run_cmd, demo_cmd):
+           score_cmd, run_cmd, demo_cmd, recipes_cmd):
     _m.register(app)
 
 
@@ -70,7 +72,16 @@ def main(argv: list[str] | None = None) -> None:
     except MathdistillError as e:
         if debug:
             raise
-        typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+        from mathdistill.io.redact import redact_text
+
+        typer.secho(f"error: {redact_text(str(e))}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+    except OSError as e:
+        if debug or e.filename is None:
+            raise
+        hint = " (a file where a folder is needed)" if isinstance(e, FileExistsError | NotADirectoryError) and \
+            os.path.isfile(e.filename) else ""
+        typer.secho(f"error: {e.filename}: {e.strerror or e}{hint}", fg=typer.colors.RED, err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)

@@ -21,9 +21,14 @@ def register(app: typer.Typer) -> None:
         """Accuracy-vs-k curves, per level/subject bars, difficulty plot, loss curves, curation stats, samples."""
         from pathlib import Path
 
+        from mathdistill.config import check_option
+        from mathdistill.errors import ConfigError
         from mathdistill.report.html import build_html
         from mathdistill.report.loaders import load_run
 
+        check_option("--max-samples", max_samples, ge=0)
+        if Path(output).is_dir():
+            raise ConfigError(f"-o {output} is a folder; give the HTML file to write")
         taken: set[str] = set()
         runs = [load_run(d, taken) for d in dirs]
         html = build_html(runs, title=title, max_samples=max_samples)

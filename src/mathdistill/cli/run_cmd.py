@@ -42,7 +42,7 @@ def run_and_show(cfg: RunConfig, stages: str | None, dry_run: bool) -> dict[str,
     """run_pipeline with its plan shown first and its before/after summary last."""
     from mathdistill.pipeline import run_pipeline
 
-    res = run_pipeline(cfg, stages=stages.split(",") if stages else None, dry_run=dry_run,
+    res = run_pipeline(cfg, stages=parse_stages(stages), dry_run=dry_run,
                        on_plan=lambda plan: print_plan(plan, show_configs=dry_run))
     summary = res["summary"]
     if summary is not None:
@@ -53,6 +53,18 @@ def run_and_show(cfg: RunConfig, stages: str | None, dry_run: bool) -> dict[str,
     if res["report"]:
         console.print(f"report: {res['report']}", highlight=False)
     return res
+
+
+def parse_stages(stages: str | None) -> list[str] | None:
+    """`--stages a,b` as a list; given but naming nothing (`--stages ,`) is refused, not "run nothing"."""
+    from mathdistill.errors import ConfigError
+
+    if stages is None:
+        return None
+    names = [s.strip() for s in stages.split(",") if s.strip()]
+    if not names:
+        raise ConfigError(f"--stages {stages!r} names no stage (e.g. --stages sample,curate or --stages train_sft)")
+    return names
 
 
 def print_plan(plan: list[dict[str, Any]], show_configs: bool = True) -> None:

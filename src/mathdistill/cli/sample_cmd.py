@@ -51,8 +51,10 @@ def _register_merge(app: typer.Typer) -> None:
         """Merge sharded sampling runs into one samples dir (refuses overlapping shards)."""
         from pathlib import Path
 
+        from mathdistill.config import check_option
         from mathdistill.store.combine import merge_run_info, merge_shards
 
+        check_option("--out", out, folder=True)
         dirs = [Path(d) for d in shard_dirs]
         n_samples, n_stats = merge_shards(Path(out), dirs)
         merge_run_info(Path(out), dirs)

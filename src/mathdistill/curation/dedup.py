@@ -15,9 +15,11 @@ LaTeX equation uses its plain-text arithmetic ("16 - 3 - 4 = 9", GSM8K-style ans
 path without any equation has the empty signature, so (as in RFT) at most one such path
 survives per question.
 
-RFT's validity check evaluated each annotation's left side with Python `eval`. Model text
-is never eval'ed here: `safe_arith` parses with `ast` and accepts only numbers, + - * / // %
-** and parentheses, with size limits. LaTeX equations are checked only when both sides
+RFT's validity check evaluated each annotation's left side with Python `eval` and dropped the
+path when an annotation had no "=", did not evaluate, or its result was off by 1e-3 or more;
+`<<...>>` annotations are held to that rule here. Model text is never eval'ed: `safe_arith`
+parses with `ast` and accepts only numbers, + - * / // % ** and parentheses, with size limits.
+LaTeX and plain-text equations (no annotations) are checked leniently: only when both sides
 translate to such plain arithmetic; anything else (variables, functions) is not checked.
 """
 
@@ -205,9 +207,21 @@ def latex_to_arith(s: str) -> str:
 _SPLIT_RE = re.compile(r",\s+|;|\\q?quad|\\\\|\\(?:text|mbox)\{\s*(?:and|or)\s*\}")
 
 
+def calc_annotation_holds(ann: str, tol: float = 1e-3) -> bool:
+    """RFT's check of one `<<lhs=result>>` body: it has "=", the left side evaluates (restricted
+    arithmetic, thousands commas allowed) and the right side is a number within `tol` of it."""
+    if "=" not in ann:
+        return False
+    lhs, rhs = ann.split("=", 1)
+    a = safe_arith(_THOUSANDS.sub("", lhs))
+    try:
+        b = float(_THOUSANDS.sub("", rhs))
+    except ValueError:
+        return False
+    return a is not None and abs(a - b) < tol
+
+
 def _checkable(text: str) -> list[str]:
-    if _CALC_RE.search(text):
-        return [c.replace(" ", "") for c in _CALC_RE.findall(text)]
     out = []
     for seg in _math_segments(text):
         parts = _SPLIT_RE.split(seg.replace("×", "\\times").replace("÷", "\\div"))
@@ -216,10 +230,13 @@ def _checkable(text: str) -> list[str]:
 
 
 def path_is_valid(text: str) -> bool:
-    """False iff some checkable equation of the path is arithmetically wrong (RFT's filter).
-
-    Chains 'a=b=c' are checked link by link.
+    """RFT's filter. A path with `<<...>>` annotations is valid iff every one holds
+    (`calc_annotation_holds`, RFT's strict rule); otherwise it is invalid iff some checkable
+    equation is arithmetically wrong, chains 'a=b=c' checked link by link.
     """
+    calc = _CALC_RE.findall(text)
+    if calc:
+        return all(calc_annotation_holds(c.replace(" ", "")) for c in calc)
     for eq in _checkable(text):
         parts = eq.split("=")
         for lhs, rhs in itertools.pairwise(parts):

@@ -8,7 +8,9 @@
 
 Every row also carries `problem_id` (and sample indices) so a row can be traced back to
 its sample; TRL ignores extra columns. Prompts are question-only (no few-shot), rendered
-with one template of `mathdistill.data.prompts`, recorded in stats.json and the card.
+with one template of `mathdistill.data.prompts`, recorded in stats.json and the card. A
+reasoning sample's completion is its whole trace, reasoning in think tags then the answer
+(`training_text`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,22 @@ from itertools import islice, product
 from typing import Any
 
 from mathdistill.data.prompts import Prompter
+from mathdistill.grading.reasoning import THINK_TAGS
 from mathdistill.records import Problem, Sample
 
 Grouped = dict[str, list[Sample]]
+
+
+def training_text(s: Sample) -> str:
+    """What the student learns to write: the response, or for a reasoning sample its whole trace,
+    `<think>`, the reasoning, `</think>`, then the answer (the layout reasoning models write), never
+    the answer alone."""
+    if s.reasoning is None:
+        return s.response
+    open_tag, close_tag = THINK_TAGS
+    if s.reasoning_closed is False:  # a truncated negative (--keep-truncated) stays unclosed, as written
+        return f"{open_tag}\n{s.reasoning}"
+    return f"{open_tag}\n{s.reasoning}\n{close_tag}\n\n{s.response}"
 
 
 def completion_text(prompt: str, response: str) -> str:
@@ -47,7 +62,7 @@ class Renderer:
         return self.prompter.messages(self.problems[pid])
 
     def completion(self, s: Sample) -> str:
-        return completion_text(self.prompt(s.problem_id), s.response)
+        return completion_text(self.prompt(s.problem_id), training_text(s))
 
 
 def sft_rows(pos: Grouped, r: Renderer) -> Iterator[dict[str, Any]]:
@@ -64,7 +79,7 @@ def sft_rows(pos: Grouped, r: Renderer) -> Iterator[dict[str, Any]]:
 def messages_rows(pos: Grouped, r: Renderer) -> Iterator[dict[str, Any]]:
     for pid in sorted(pos):
         for s in pos[pid]:
-            msgs = r.messages(pid) + [{"role": "assistant", "content": s.response}]
+            msgs = r.messages(pid) + [{"role": "assistant", "content": training_text(s)}]
             yield {"messages": msgs, "problem_id": pid, "sample_idx": s.sample_idx}
 
 
@@ -123,6 +138,6 @@ def ranker_rows(pos: Grouped, neg: Grouped, problems: dict[str, Problem]) -> Ite
             yield {
                 "problem_id": pid,
                 "question": problems[pid].question,
-                "positives": [s.response for s in pos[pid]],
-                "negatives": [s.response for s in neg[pid]],
+                "positives": [training_text(s) for s in pos[pid]],
+                "negatives": [training_text(s) for s in neg[pid]],
             }

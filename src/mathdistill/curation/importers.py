@@ -75,7 +75,7 @@ TDG_MAPPING = PoolMapping(
 
 
 def _level(v: Any) -> Any:
-    from mathdistill.data.sources import _level as lv
+    from mathdistill.data.registry import level_of as lv
 
     return lv(v)
 
@@ -95,7 +95,7 @@ def gold_from(raw: str, pid: str) -> tuple[str | None, str | None]:
 
     The answer is None when the field marks none: an empty box (unless MATH's errata know the
     answer), a blank, or prose without a box or '####' (a reference solution whose box is missing)."""
-    from mathdistill.data.sources import MATH_ERRATA
+    from mathdistill.data.benchmarks import MATH_ERRATA
 
     text = raw.strip()
     ref = reference_answer(text)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.errors import DataError
+from mathdistill.grading.extract import WEAK_RULES
 from mathdistill.records import Problem, Sample
 from mathdistill.store.samples import PROBLEMS, Repeat, SamplesDir
 
@@ -74,9 +75,19 @@ def load_samples_dir(
     return CurationInput(sd, samples, problems, stats, run, how, repeats)
 
 
-def is_no_answer(s: Sample) -> bool:
-    """The grader found no final answer (not evidence of a wrong solution; methods.md 4.2)."""
-    return not s.truncated and s.error != "truncated" and (s.pred is None or s.rule == "none")
+def is_no_answer(s: Sample, *, weak_as_failed: bool = True) -> bool:
+    """The grader found no final answer (not evidence of a wrong solution; methods.md 4.2). A wrong
+    answer that only a weak rule found (`is_weak_guess`) counts as none unless `weak_as_failed`
+    is off (docs/grading.md: treat weak answers like failed extractions when labelling negatives)."""
+    if is_truncated(s):
+        return False
+    return s.pred is None or s.rule == "none" or (weak_as_failed and is_weak_guess(s))
+
+
+def is_weak_guess(s: Sample) -> bool:
+    """Wrong, with the answer read only by a weak rule (statement / last math / last number): a guess
+    at where the answer is, so the sample may well hold a right solution the rule missed."""
+    return not s.correct and s.rule in WEAK_RULES
 
 
 def is_truncated(s: Sample) -> bool:

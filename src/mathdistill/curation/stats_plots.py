@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import statistics
 from pathlib import Path
 from typing import Any
 
+from mathdistill.curation import minhash
+from mathdistill.curation.lengths import chars, summary, token_summaries
+from mathdistill.curation.reader import is_truncated
 from mathdistill.records import Sample
 
 BINS = [(0.0, 0.0), (0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.0), (1.0, 1.0)]
 BIN_NAMES = ["0 (all correct)", "(0,.25]", "(.25,.5]", "(.5,.75]", "(.75,1)", "1 (none correct)"]
+PLOT_FILES = ("difficulty.png", "by_subject_level.png", "selection_lengths.png")
 
 
 def _bin(f: float) -> str:
@@ -23,16 +26,31 @@ def _bin(f: float) -> str:
     return BIN_NAMES[-2]
 
 
-def _lengths(xs: list[int]) -> dict[str, float] | None:
-    if not xs:
-        return None
-    s = sorted(xs)
+def token_lengths(samples: list[Sample], by: dict, pos_list: list[Sample], neg_list: list[Sample]) -> dict[str, Any]:
+    """Token lengths (num_tokens, reasoning_tokens where recorded) overall, by verdict and kept set,
+    the spread of the per-problem medians, and the truncations by cause."""
+    complete = [s for s in samples if not is_truncated(s)]
+    medians = [r["tokens"]["median"] for r in (token_summaries(v) for v in by.values()) if r["tokens"]]
+    unclosed = sum(s.reasoning_closed is False for s in samples)
+    cut = sum(is_truncated(s) for s in samples)
     return {
-        "n": len(s),
-        "mean": round(statistics.fmean(s), 1),
-        "median": statistics.median(s),
-        "p90": s[min(len(s) - 1, int(0.9 * len(s)))],
-        "max": s[-1],
+        "samples_without_tokens": sum(s.num_tokens is None for s in samples),
+        "samples_with_reasoning": sum(s.reasoning is not None for s in samples),
+        "overall": {
+            "all": token_summaries(samples),
+            "correct": token_summaries(s for s in complete if s.correct),
+            "incorrect": token_summaries(s for s in complete if not s.correct),
+            "truncated": token_summaries(s for s in samples if is_truncated(s)),
+            "positives": token_summaries(pos_list),
+            "negatives": token_summaries(neg_list),
+        },
+        "per_problem_median": summary(medians),
+        "truncated": {
+            "samples": cut,
+            "rate": round(cut / len(samples), 4) if samples else None,
+            "unclosed_reasoning": unclosed,
+            "length_or_abort": cut - unclosed,
+        },
     }
 
 
@@ -47,6 +65,8 @@ def compute_stats(
     neg_counts: dict,
     dropped: dict,
     cfg: Any,
+    *,
+    length_unit: str | None = None,
 ) -> dict[str, Any]:
     targets = pos_counts.pop("targets")
     pids = sorted(by)
@@ -91,6 +111,7 @@ def compute_stats(
             "target": targets.get(p),
             "positives_kept": len(pos.get(p, [])),
             "negatives_kept": len(neg.get(p, [])),
+            **token_summaries(by[p]),
         }
         for p in pids
     ]
@@ -116,6 +137,15 @@ def compute_stats(
             "target_total": sum(t for t in targets.values() if t is not None)
             if cfg.select != "all"
             else None,
+            "unverified": cfg.unverified,
+            "prefer": cfg.prefer,
+            "token_budget": cfg.token_budget,
+            "length_unit": length_unit,
+            "filters": {"max_trace_tokens": cfg.max_trace_tokens, "max_length_ratio": cfg.max_length_ratio,
+                        "loop_repeats": cfg.loop_repeats, "loop_ngram": cfg.loop_ngram},
+            **({"minhash": {"threshold": cfg.minhash_threshold, "num_perm": cfg.minhash_num_perm,
+                            "ngram": cfg.minhash_ngram, "seed": cfg.minhash_seed, "datasketch": minhash.version()}}
+               if cfg.dedup == "minhash" else {}),
         },
         "problems": {
             "total": len(pids),
@@ -140,17 +170,18 @@ def compute_stats(
         "by_level": groups["level"],
         "by_fail_rate": groups["fail_rate_bin"],
         "lengths_chars": {
-            "positives": _lengths([len(s.response) for s in pos_list]),
-            "negatives": _lengths([len(s.response) for s in neg_list]),
+            "positives": summary(chars(s) for s in pos_list),
+            "negatives": summary(chars(s) for s in neg_list),
         },
         "lengths_tokens": {
-            "positives": _lengths([s.num_tokens for s in pos_list if s.num_tokens is not None]),
-            "negatives": _lengths([s.num_tokens for s in neg_list if s.num_tokens is not None]),
+            "positives": summary(s.num_tokens for s in pos_list if s.num_tokens is not None),
+            "negatives": summary(s.num_tokens for s in neg_list if s.num_tokens is not None),
         },
+        "token_lengths": token_lengths(samples, by, pos_list, neg_list),
         "per_problem": per_problem,
         "_lengths_raw": {
-            "positives": [len(s.response) for s in pos_list],
-            "negatives": [len(s.response) for s in neg_list],
+            "positives": [chars(s) for s in pos_list],
+            "negatives": [chars(s) for s in neg_list],
         },
     }
 
@@ -185,7 +216,7 @@ def plot_all(stats: dict[str, Any], out: Path) -> list[str]:
     axes[1].set_xticks(list(x), names, rotation=20, fontsize=8)
     axes[1].set_title("problems per fail-rate bin")
     fig.tight_layout()
-    files.append(_save(fig, out / "difficulty.png"))
+    files.append(_save(fig, out / PLOT_FILES[0]))
 
     # 2. per subject / level.
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -203,7 +234,7 @@ def plot_all(stats: dict[str, Any], out: Path) -> list[str]:
         ax.set_title(key.replace("_", " "))
         ax.legend(fontsize=8)
     fig.tight_layout()
-    files.append(_save(fig, out / "by_subject_level.png"))
+    files.append(_save(fig, out / PLOT_FILES[1]))
 
     # 3. kept positives vs fail rate (each dot a problem), and response lengths.
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -219,7 +250,7 @@ def plot_all(stats: dict[str, Any], out: Path) -> list[str]:
     if lens:
         axes[1].legend(fontsize=8)
     fig.tight_layout()
-    files.append(_save(fig, out / "selection_lengths.png"))
+    files.append(_save(fig, out / PLOT_FILES[2]))
     stats.pop("_lengths_raw", None)
     return files
 

@@ -73,10 +73,12 @@ def problem_row(samples: Sequence[Sample], greedy: Sample | None, equiv: Equiv,
     counts = [cl.labels.count(i) for i in range(len(cl.reps))]
     row.update(n=n, n_correct=c, n_answered=sum(lab >= 0 for lab in cl.labels),
                n_truncated=sum(s.truncated for s in samples), n_extract_failed=sum(s.pred is None for s in samples),
-               labels=cl.labels,
+               **_token_counts(samples),
+               labels=cl.labels, correct=[bool(s.correct) for s in samples],
                classes=[{"answer": r, "count": k, "correct": i in good} for i, (r, k) in
                         enumerate(zip(cl.reps, counts, strict=True))])
-    kw = {"max_subsets": opts.max_subsets, "mc_samples": opts.mc_samples, "seed": opts.seed}
+    kw = {"max_subsets": opts.max_subsets, "mc_samples": opts.mc_samples,
+          "seed": M.problem_seed(opts.seed, ref.problem_id)}
     vals: dict[str, float] = {"mean@n": c / n}
     for k in M.k_values(n):
         vals[f"pass@{k}"] = M.pass_at_k(n, c, k)
@@ -108,9 +110,35 @@ def summarize_rows(rows: Sequence[dict[str, Any]], opts: MetricOptions) -> dict[
                       key=metric_order)
         for k in keys:
             out[k] = M.summarize([r["metrics"][k] for r in sampled], n_boot=opts.n_boot, seed=opts.seed)
+        spread = M.run_spread([r["correct"] for r in sampled if "correct" in r])
+        if spread is not None:
+            out["runs"] = spread
         total = sum(r["n"] for r in sampled)
         out["extraction_failure_rate"] = sum(r["n_extract_failed"] for r in sampled) / total
         out["truncation_rate"] = sum(r["n_truncated"] for r in sampled) / total
+        out.update(_token_means(sampled))
+    return out
+
+
+def _token_counts(samples: Sequence[Sample]) -> dict[str, int]:
+    """Sums and counts of generated tokens (reasoning included) and of reasoning tokens, over the
+    samples that record them; the reasoning pair only when some sample has a reasoning part."""
+    tok = [s.num_tokens for s in samples if s.num_tokens is not None]
+    out = {"tokens_sum": sum(tok), "tokens_n": len(tok)}
+    rtok = [s.reasoning_tokens for s in samples if s.reasoning_tokens is not None]
+    if rtok:
+        out.update(reasoning_tokens_sum=sum(rtok), reasoning_tokens_n=len(rtok))
+    return out
+
+
+def _token_means(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """mean_response_tokens: tokens generated per sample (reasoning and answer); mean_reasoning_tokens:
+    those of the reasoning part, over the samples that record it (long chain of thought)."""
+    out = {}
+    for name, key in (("mean_response_tokens", "tokens"), ("mean_reasoning_tokens", "reasoning_tokens")):
+        n = sum(r.get(f"{key}_n", 0) for r in rows)
+        if n:
+            out[name] = sum(r.get(f"{key}_sum", 0) for r in rows) / n
     return out
 
 

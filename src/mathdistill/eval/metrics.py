@@ -7,7 +7,9 @@ Choices made here (recorded in results.json under `metric_definitions`):
 - maj@k (and weighted ASC@k) is the *expected* accuracy of voting over a uniformly random
   k-subset of the n samples of a problem. It is exact (every subset enumerated, vectorised
   with numpy) when C(n, k) <= `max_subsets`, and otherwise a Monte Carlo mean over
-  `mc_samples` subsets drawn with a fixed seed, so results are reproducible either way.
+  `mc_samples` subsets drawn with a seed derived from (seed, problem id), so results are
+  reproducible either way and the Monte Carlo errors of different problems are independent
+  (one subset matrix shared by every problem would not average out over the dataset).
   maj@n is the single full vote. Samples without an answer do not vote; a subset in which
   nobody votes scores 0. A tie between answer classes scores 1/|tie set| when the correct
   class is among the tied ones (expected accuracy of a random tie-break, as in TDG's ASC).
@@ -18,6 +20,7 @@ Choices made here (recorded in results.json under `metric_definitions`):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -51,11 +54,21 @@ def k_values(n: int) -> list[int]:
     return ks
 
 
+def problem_seed(seed: int, problem_id: str) -> int:
+    """The Monte Carlo seed of one problem: its own subsets, reproducible from (seed, problem id)."""
+    h = hashlib.blake2b(f"{seed}:{problem_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "little")
+
+
 @lru_cache(maxsize=64)
+def _all_subsets(n: int, k: int) -> np.ndarray:
+    return np.array(list(combinations(range(n), k)), dtype=np.int64).reshape(-1, k)
+
+
 def _subsets(n: int, k: int, max_subsets: int, mc_samples: int, seed: int) -> tuple[np.ndarray, bool]:
     """Index matrix (num_subsets, k) of the subsets to average over, and whether it is exact."""
     if math.comb(n, k) <= max_subsets:
-        return np.array(list(combinations(range(n), k)), dtype=np.int64).reshape(-1, k), True
+        return _all_subsets(n, k), True
     rng = np.random.default_rng(seed)
     # argsort of uniform noise gives a uniformly random permutation per row.
     return np.argsort(rng.random((mc_samples, n)), axis=1)[:, :k], False
@@ -68,7 +81,8 @@ def vote_at_k(labels: Sequence[int], correct_classes: int | Iterable[int] | None
 
     labels: answer-class id per sample (-1 = no answer, does not vote). correct_classes: the
     id(s) of classes equivalent to the gold answer (usually one; None or empty: none).
-    weights: vote weight per sample (None: 1 each, plain majority).
+    weights: vote weight per sample (None: 1 each, plain majority). seed: the Monte Carlo seed,
+    one per problem (problem_seed) so that problems do not share their subsets.
     """
     lab = np.asarray(labels, dtype=np.int64)
     n = len(lab)
@@ -93,6 +107,17 @@ def vote_at_k(labels: Sequence[int], correct_classes: int | Iterable[int] | None
     ntied = tied.sum(axis=1)
     score = np.where(ntied > 0, tied[:, good].sum(axis=1) / np.maximum(ntied, 1), 0.0)
     return float(score.mean())
+
+
+def run_spread(correct: Sequence[Sequence[bool]]) -> dict | None:
+    """The n samples of each problem read as n runs over the dataset (run j = every problem's sample j):
+    each run's accuracy, their mean (= mean@n) and standard deviation (ddof=1). None unless every problem
+    has the same n >= 2."""
+    if not correct or len({len(c) for c in correct}) != 1 or len(correct[0]) < 2:
+        return None
+    acc = np.asarray(correct, dtype=np.float64).mean(axis=0)
+    return {"n": len(acc), "mean": float(acc.mean()), "std": float(acc.std(ddof=1)), "min": float(acc.min()),
+            "max": float(acc.max()), "per_run": [float(a) for a in acc]}
 
 
 def subsets_exact(n: int, k: int, max_subsets: int = MAX_SUBSETS) -> bool:
@@ -132,10 +157,13 @@ def summarize(values: Sequence[float], *, binary: bool = False, n_boot: int = 10
 
 DEFINITIONS = {
     "greedy": "accuracy of one temperature-0 sample per problem; 95% Wilson CI over problems",
-    "mean@n": "mean per-sample accuracy of the n samples (= pass@1); 95% bootstrap CI over problems",
+    "mean@n": "mean per-sample accuracy of the n samples (= pass@1 averaged over n, avg@n); 95% bootstrap CI "
+              "over problems",
+    "runs": "the n samples per problem read as n runs over the dataset (run j = every problem's j-th sample): "
+            "each run's accuracy and their standard deviation across runs (ddof=1)",
     "pass@k": "unbiased 1 - C(n-c,k)/C(n,k) in product form; 95% bootstrap CI over problems",
     "maj@k": "expected accuracy of majority vote over equivalence classes of answers on a random k-subset "
-             "(exact over all subsets when C(n,k) <= max_subsets, else Monte Carlo with a fixed seed); "
+             "(exact over all subsets when C(n,k) <= max_subsets, else Monte Carlo with a seed per problem); "
              "ties score 1/|tie set|; unanswered samples do not vote",
     "asc@k": "as maj@k, each vote weighted by the ranker score transform (asc_weight)",
 }

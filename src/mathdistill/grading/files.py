@@ -1,7 +1,8 @@
 """Grade a JSONL file line by line (streaming, atomic output) - the engine of `mathdistill grade`.
 
-Every output line carries `grader` (the grader id, percent convention included) so a file mixed from
-several runs still says which grader judged each line; OUT.meta.json repeats it with the settings.
+Every output line carries `grader` (the grader id, percent convention and answer mode included) so a
+file mixed from several runs still says which grader judged each line; OUT.meta.json repeats it with the
+settings.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 from mathdistill.errors import DataError
-from mathdistill.grading.apply import grade_items, write_grade
-from mathdistill.grading.grader import DEFAULT_PERCENT, grader_id
+from mathdistill.grading.apply import grade_items, row_item, write_grade
+from mathdistill.grading.grader import DEFAULT_MODE, DEFAULT_PERCENT, grader_id
 from mathdistill.grading.pool import GradingPool
 
 _BATCH = 2048
@@ -31,8 +32,10 @@ def _count_lines(path: Path) -> int | None:
 
 def grade_file(in_path: str, out_path: str, *, response_field: str = "response", answer_field: str = "answer",
                finish_field: str = "finish_reason", workers: int = 2, timeout_s: float = 5.0,
-               write_meta: bool = True, progress: bool = True, percent: str = DEFAULT_PERCENT) -> dict:
-    """Write `out_path` = input lines + pred/correct/rule/error/grader; return summary counts."""
+               write_meta: bool = True, progress: bool = True, percent: str = DEFAULT_PERCENT,
+               mode: str = DEFAULT_MODE) -> dict:
+    """Write `out_path` = input lines + pred/correct/rule/error/grader; return summary counts. `mode`:
+    "auto" | "response" | "answer" (the response field holds extracted answers), see `grade`."""
     from tqdm import tqdm
 
     from mathdistill.io.jsonl import dumps, read_jsonl
@@ -41,10 +44,10 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    gid = grader_id(percent)
+    gid = grader_id(percent, mode)
     stats: Counter = Counter()
     # the pool picks its start method now, before tqdm's monitor thread exists (fork stays usable)
-    pool = GradingPool(workers, timeout_s, percent=percent) if workers > 1 else None
+    pool = GradingPool(workers, timeout_s, percent=percent, mode=mode) if workers > 1 else None
     total = _count_lines(src) if progress else None
     bar = tqdm(total=total, unit="item", desc="grading", disable=not progress, dynamic_ncols=True)
     try:
@@ -52,8 +55,9 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
             batch: list[dict] = []
 
             def flush() -> None:
-                items = [(r[response_field], str(r[answer_field]), r.get(finish_field)) for r in batch]
-                grades = grade_items(items, pool=pool, timeout_s=timeout_s, percent=percent, chunksize=32)
+                items = [row_item(r, str(r[answer_field]), response_field=response_field, finish_field=finish_field)
+                         for r in batch]
+                grades = grade_items(items, pool=pool, timeout_s=timeout_s, percent=percent, mode=mode, chunksize=32)
                 for row, g in zip(batch, grades, strict=True):
                     write_grade(row, g)
                     row["grader"] = gid
@@ -90,11 +94,12 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
         "n": n, "correct": stats["correct"], "accuracy": stats["correct"] / n if n else 0.0,
         "extract_failed": stats["extract_failed"], "extract_failed_rate": stats["extract_failed"] / n if n else 0.0,
         "truncated": stats["truncated"], "timeout": stats["timeout"], "grader_version": gid, "percent": percent,
+        "mode": mode,
     }
     if write_meta:
         from mathdistill.runinfo import run_metadata
 
-        meta = run_metadata(grader=gid, extra={"percent": percent,
+        meta = run_metadata(grader=gid, extra={"percent": percent, "mode": mode,
             "input": str(src), "fields": {"response": response_field, "answer": answer_field,
                                          "finish_reason": finish_field},
             "workers": workers, "timeout_s": timeout_s, "summary": summary})

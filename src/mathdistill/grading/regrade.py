@@ -37,7 +37,20 @@ def _golds(run: SamplesDir) -> dict[str, str]:
 
 def regrade_run(run_dir: str | os.PathLike, *, percent: str = DEFAULT_PERCENT, workers: int = 2,
                 timeout_s: float = 5.0, out: str | os.PathLike | None = None) -> dict:
-    """Regrade RUN_DIR/samples.jsonl (or a samples file); return counts, flips included."""
+    """Regrade RUN_DIR/samples.jsonl (or a samples file); return counts, flips included. In place,
+    the run folder is locked (`io.lock`): a sampler still writing it makes the regrade refuse at once."""
+    from contextlib import nullcontext
+
+    from mathdistill.io.lock import output_lock
+
+    src = Path(run_dir)
+    folder = src if src.is_dir() else src.parent
+    with output_lock(folder, "regrade") if out is None and folder.is_dir() else nullcontext():
+        return _regrade_run(run_dir, percent=percent, workers=workers, timeout_s=timeout_s, out=out)
+
+
+def _regrade_run(run_dir: str | os.PathLike, *, percent: str, workers: int, timeout_s: float,
+                 out: str | os.PathLike | None) -> dict:
     from mathdistill.errors import DataError, MathdistillError
     from mathdistill.grading.pool import GradingPool
     from mathdistill.io.jsonl import dumps, read_jsonl, write_jsonl

@@ -15,6 +15,7 @@ from mathdistill.io.atomic import read_json
 
 MANIFEST = "mathdistill_train.json"
 NAT_CONFIG = "nat_config.json"
+MERGED_FROM = "mathdistill_merged_from.json"  # written into a merged adapter copy
 
 
 def read_manifest(model_dir: str | Path) -> dict[str, Any] | None:
@@ -29,17 +30,26 @@ def is_complete(output_dir: str | Path) -> bool:
     return bool(m and m.get("status") == "complete")
 
 
-def trained_prompt(model: str) -> tuple[str | None, bool | None] | None:
-    """(template, chat) a trained model directory was trained with, or None for other models.
+def trained_prompt(model: str) -> tuple[str | None, str] | None:
+    """(template, rendering) a trained model directory was trained with, or None for other models.
 
-    chat is False for plain-text training, None for chat (use the chat template as usual)."""
+    The rendering (data.prompts.RENDERINGS) is how training turned each problem into prompt text;
+    sampling and eval render the same way so the model sees byte-identical prompts. A merged copy
+    of an adapter (models.prepare) answers for the adapter it was merged from."""
     from mathdistill.models.registry import resolve_model
 
-    m = read_manifest(resolve_model(model, prepare=False))
+    path = Path(resolve_model(model, prepare=False))
+    m = read_manifest(path)
+    if m is None:
+        src = read_json(path / MERGED_FROM)
+        if isinstance(src, dict) and src.get("adapter"):
+            m = read_manifest(src["adapter"])
     if not m or not isinstance(m.get("prompt"), dict):
         return None
     p = m["prompt"]
-    return p.get("template"), (False if p.get("format") == "plain" else None)
+    # Manifests written before `rendering` was recorded say only chat or plain.
+    rendering = p.get("rendering") or ("plain" if p.get("format") == "plain" else "auto")
+    return p.get("template"), str(rendering)
 
 
 def is_nat_dir(path: str | Path) -> bool:

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from mathdistill.errors import MathdistillError
-from mathdistill.models.manifest import is_nat_dir
+from mathdistill.models.manifest import MANIFEST, MERGED_FROM, is_nat_dir
 
 
 def prepare_model(name: str, *, loads_local_weights: bool = True, runs_nat: bool = False) -> str:
@@ -69,8 +69,9 @@ def merged_adapter(adapter: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
-    (tmp / "mathdistill_merged_from.json").write_text(json.dumps({"adapter": str(adapter.resolve()),
-                                                                  "base": base}, indent=1))
+    (tmp / MERGED_FROM).write_text(json.dumps({"adapter": str(adapter.resolve()), "base": base}, indent=1))
+    if (adapter / MANIFEST).exists():  # the merged copy is prompted as the adapter was trained
+        shutil.copyfile(adapter / MANIFEST, tmp / MANIFEST)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out

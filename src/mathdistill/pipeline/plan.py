@@ -1,14 +1,15 @@
 """RunConfig -> the ordered list of stages, each with its resolved stage config and folder.
 
-Folders (rounds == 1):  sample (or import), curate, train_<step>, eval_base, eval_<step>, report.html.
+Folders (rounds == 1):  sample (or import), curate, train_<step>, eval_base, eval_<step>, report.html,
+plus sample_student and curate_student right after the step `student_samples.step` names.
 The base student is evaluated right after sampling (so a parked vLLM engine is reused), or after
 round 1's training when the eval names a trained folder (an ASC ranker); order changes no result.
 With rounds > 1 every per-round folder gets a `_r<k>` suffix (sample_r2, train_sft_r2, ...).
 
 Placeholders in any string of a train step or of the eval config name earlier folders:
 `{train_neg}` (a step of the same round), `{train_neg_r1}` (an exact folder), `{curate}`,
-`{sample}`, `{run}`, `{teacher}`, `{student}`. They are resolved here, at plan time, so
-`--dry-run` shows the real paths.
+`{sample}`, `{sample_student}`, `{curate_student}`, `{run}`, `{teacher}`, `{student}`. They are
+resolved here, at plan time, so `--dry-run` shows the real paths.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from mathdistill.config import build
 from mathdistill.errors import ConfigError
-from mathdistill.pipeline.config import STEP_KEYS, RunConfig, step_name
+from mathdistill.pipeline.config import STEP_KEYS, RunConfig, _merge, step_name
 from mathdistill.training.methods import method_spec
 
 KINDS = ("import", "sample", "curate", "train", "eval", "report")
@@ -51,10 +52,16 @@ def resolve_backend(name: str | None) -> str | None:
     return "vllm" if importlib.util.find_spec("vllm") is not None else "hf"
 
 
-def sample_template(cfg: RunConfig) -> str:
+def run_template(cfg: RunConfig) -> str:
+    """The template the student is trained and evaluated with (and curated rows are rendered with)."""
     from mathdistill.data.prompts import default_template
 
     return cfg.template or cfg.sample.template or default_template(cfg.data.train)
+
+
+def sample_template(cfg: RunConfig) -> str:
+    """The template the teacher is sampled with: `teacher_template` when set (DART), else the run's."""
+    return cfg.teacher_template or run_template(cfg)
 
 
 def _sub(value: Any, ph: dict[str, str], where: str) -> Any:
@@ -96,7 +103,7 @@ def default_data(method: str, curate_dir: Path, formats: list[str], where: str) 
 def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
     run = Path(run_dir)
     backend = resolve_backend(cfg.backend)
-    template = sample_template(cfg)
+    template, teacher_template = run_template(cfg), sample_template(cfg)
     suffix = (lambda r: "") if cfg.rounds == 1 else (lambda r: f"_r{r}")
     names: list[str] = []
     for i, step in enumerate(cfg.train):
@@ -126,7 +133,8 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
             model = cfg.teacher if r == 1 else str(run / f"train_{round_model}{suffix(r - 1)}")
             scfg = dataclasses.replace(
                 cfg.sample, data=cfg.data.train, split=cfg.data.train_split, limit=cfg.data.train_limit,
-                data_dir=cfg.sample.data_dir or cfg.data.data_dir, template=template, model=model,
+                data_dir=cfg.sample.data_dir or cfg.data.data_dir, template=teacher_template if r == 1 else template,
+                model=model,
                 teacher_name=cfg.sample.teacher_name if r == 1 else model,
                 backend=backend or cfg.sample.backend, out=str(run / sid), progress=cfg.progress)
             stages.append(Stage(sid, "sample", r, scfg, run / sid))
@@ -152,6 +160,10 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
             tcfg = _build_train(_sub(d, {**ph, **local}, where), where)
             stages.append(Stage(tid, "train", r, tcfg, run / tid))
             local[f"train_{name}"] = ph[tid] = str(run / tid)
+            if name == cfg.student_samples.step:
+                for st in student_stages(cfg, run, sx, r, run / tid, step["method"], template, backend):
+                    stages.append(st)
+                    local[st.id.removesuffix(sx) if sx else st.id] = ph[st.id] = str(st.path)
         # Evals come after all of the round's training: their placeholders may name any step (an ASC ranker).
         ev_round = _sub_dataclass(ev_base, {**ph, **local}, "eval")
         if r == 1 and cfg.eval_base:
@@ -179,6 +191,35 @@ def build_plan(cfg: RunConfig, run_dir: str | Path) -> list[Stage]:
     if cfg.report:
         stages.append(Stage("report", "report", 0, None, run / "report.html"))
     return stages
+
+
+def student_stages(cfg: RunConfig, run: Path, sx: str, r: int, model_dir: Path, method: str, template: str,
+                   backend: str | None) -> list[Stage]:
+    """sample_student (the trained step's model on the training split) and curate_student (from those
+    samples only): TDG's ranker groups come from the NAT student's own samples (methods.md 3.6)."""
+    from mathdistill.curation.config import CurateConfig
+    from mathdistill.sampling.config import SampleConfig
+
+    ss = cfg.student_samples
+    sid, cid = "sample_student" + sx, "curate_student" + sx
+    sample_backend = backend or cfg.sample.backend
+    needs = method_spec(method).eval_backend
+    if needs and sample_backend == "vllm":
+        sample_backend = needs  # vLLM cannot run it (the NAT integration unit)
+    # One engine on the trained folder (its backend prepares it); Ray shards are for the teacher's big pool.
+    base = {**dataclasses.asdict(cfg.sample), "ray": False}
+    try:
+        scfg = build(SampleConfig, _merge(base, ss.sample), prefix="student_samples.sample.")
+        ccfg = build(CurateConfig, _merge(dataclasses.asdict(cfg.curate), ss.curate), prefix="student_samples.curate.")
+    except ConfigError as e:
+        raise ConfigError(f"student_samples: {e}") from None
+    scfg = dataclasses.replace(
+        scfg, data=cfg.data.train, split=cfg.data.train_split, limit=cfg.data.train_limit,
+        data_dir=scfg.data_dir or cfg.data.data_dir, template=template, model=str(model_dir),
+        teacher_name=str(model_dir), backend=sample_backend, out=str(run / sid), progress=cfg.progress)
+    ccfg = dataclasses.replace(ccfg, template=template, data_dir=ccfg.data_dir or cfg.data.data_dir)
+    return [Stage(sid, "sample", r, scfg, run / sid),
+            Stage(cid, "curate", r, ccfg, run / cid, inputs=[run / sid])]
 
 
 def _build_train(d: dict[str, Any], where: str) -> Any:

@@ -18,6 +18,8 @@ from typing import Any
 
 from mathdistill.errors import ConfigError
 from mathdistill.io.atomic import write_json_atomic
+from mathdistill.io.lock import output_lock
+from mathdistill.io.redact import redact
 from mathdistill.pipeline.config import RunConfig
 from mathdistill.pipeline.plan import KINDS, Stage, build_plan
 from mathdistill.pipeline.stages import Engines, check_not_stale, execute, mark_done, status
@@ -44,10 +46,23 @@ def select(stages: list[Stage], names: list[str] | None) -> list[Stage]:
 
 def describe_plan(stages: list[Stage], chosen: list[Stage]) -> list[dict[str, Any]]:
     ids = {s.id for s in chosen}
-    return [{"stage": s.id, "kind": s.kind, "round": s.round, "folder": str(s.path), "status": status(s),
+    return [{"stage": s.id, "kind": s.kind, "round": s.round, "folder": str(s.path), "status": status(s, stages),
              "selected": s.id in ids,
-             "config": dataclasses.asdict(s.config) if dataclasses.is_dataclass(s.config) else s.config}
+             "config": redact(dataclasses.asdict(s.config) if dataclasses.is_dataclass(s.config) else s.config)}
             for s in stages]
+
+
+def check_options(stages: list[Stage]) -> None:
+    """What the sample and eval stages would refuse at their start (backend options, a dataset given
+    twice), refused before anything is written or loaded."""
+    from mathdistill.eval.pipeline import check_before_work
+    from mathdistill.sampling.base import check_backend_options
+
+    for s in stages:
+        if s.kind == "sample":
+            check_backend_options(s.config.backend, s.config.backend_kwargs())
+        elif s.kind == "eval":
+            check_before_work(s.config)
 
 
 def _write_run_info(run: Path, cfg: RunConfig, plan: list[dict[str, Any]]) -> None:
@@ -93,17 +108,25 @@ def run_pipeline(cfg: RunConfig, *, stages: list[str] | None = None, dry_run: bo
     run = run_dir_of(cfg)
     plan_stages = build_plan(cfg, run)
     chosen = select(plan_stages, stages)
-    plan = describe_plan(plan_stages, chosen)
+    check_options(plan_stages)
     if dry_run:
+        plan = describe_plan(plan_stages, chosen)
         if on_plan is not None:
             on_plan(plan)
         return {"plan": plan, "summary": None, "report": None}
-    for s in chosen:
-        check_not_stale(s)
+    # One writer per run folder; the stages lock their own folders below it.
+    with output_lock(run, "run"):
+        return _run_locked(cfg, run, plan_stages, chosen, on_plan)
+
+
+def _run_locked(cfg: RunConfig, run: Path, plan_stages: list[Stage], chosen: list[Stage],
+                on_plan: Callable[[list[dict[str, Any]]], None] | None) -> dict[str, Any]:
+    plan = describe_plan(plan_stages, chosen)
+    check_not_stale(chosen, plan_stages)
     _write_run_info(run, cfg, plan)
     if on_plan is not None:
         on_plan(plan)
-    todo = [s for s in chosen if status(s) != "done"]
+    todo = [s for s in chosen if status(s, plan_stages) != "done"]
     eta, t_run = Eta(cfg.eta), time.perf_counter()
     engines = Engines()
     try:
@@ -119,7 +142,7 @@ def _run_stages(cfg: RunConfig, todo: list[Stage], plan_stages: list[Stage], run
     summary = None
     for i, s in enumerate(todo):
         if s.kind not in ("sample", "eval"):
-            engines.release()  # the engine kept for sampling and eval would only hold memory here
+            engines.idle(todo[i + 1:])  # closed, unless a later stage takes it and it waits cheaply
         rest = eta.remaining([x.kind for x in todo[i:]])
         log.info(">>> [%d/%d] %s  elapsed %s%s", i + 1, len(todo), s.id, _fmt(time.perf_counter() - t_run),
                  f", ETA {_fmt(rest)} for the rest (rough)" if rest is not None else "")
@@ -128,7 +151,7 @@ def _run_stages(cfg: RunConfig, todo: list[Stage], plan_stages: list[Stage], run
             summary = finish(cfg, plan_stages, run)
         else:
             result = execute(s, cfg.progress, engines)
-            mark_done(s, time.perf_counter() - t0, result)
+            mark_done(s, time.perf_counter() - t0, result, plan_stages)
         eta.done(s.kind, time.perf_counter() - t0)
         log.info("<<< %s done in %s", s.id, _fmt(time.perf_counter() - t0))
     return summary
@@ -139,10 +162,10 @@ def finish(cfg: RunConfig, stages: list[Stage], run: Path) -> dict[str, Any]:
     from mathdistill.pipeline.report import write_report
     from mathdistill.pipeline.summary import build_summary, verdict, write_summary
 
-    evals = [s for s in stages if s.kind == "eval" and status(s) == "done"]
+    evals = [s for s in stages if s.kind == "eval" and status(s, stages) == "done"]
     doc = build_summary(evals, cfg.summary_metric, cfg.n_boot, cfg.eval.seed)
     doc["verdict"] = verdict(doc)
     write_summary(doc, run / "summary.json")
-    done = [s for s in stages if s.kind in ("curate", "train", "eval") and status(s) == "done"]
+    done = [s for s in stages if s.kind in ("curate", "train", "eval") and status(s, stages) == "done"]
     write_report(run / "report.html", done, doc, title=f"mathdistill run: {run.name}")
     return doc

@@ -4,23 +4,26 @@ The marker (`mathdistill_stage.json`) is written last and atomically (tmp + os.r
 a folder without one is unfinished whatever else it holds; rerunning resumes it because every
 stage resumes on its own (sampling continues after the last sample on disk, training from
 its last checkpoint, eval from its generations cache, curation and imports are redone or
-resume). The marker stores a hash of the stage's resolved config: a finished folder made
-with other settings is refused rather than silently reused.
+resume). The marker stores a key of the stage's resolved config and of the keys of the stages
+it reads (its `inputs` and every stage folder its config names): a finished folder made with
+other settings, or from an upstream stage since redone with other settings, is refused rather
+than silently reused (and a summary never credits an old model to new data).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mathdistill.errors import ConfigError
 from mathdistill.io.atomic import write_json_atomic
+from mathdistill.io.settings import settings_key, settings_of
 from mathdistill.pipeline.plan import Stage
 
 if TYPE_CHECKING:
@@ -29,26 +32,44 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MARKER = "mathdistill_stage.json"
-_VOLATILE = ("progress", "grading_workers", "grade_workers", "workers", "logging_steps", "report_to",
-             "dataloader_num_workers", "batch_requests", "resume_from_checkpoint")
 
 
-def stage_key(stage: Stage) -> str:
-    d = dataclasses.asdict(stage.config) if dataclasses.is_dataclass(stage.config) else {"config": stage.config}
-    for k in _VOLATILE:
-        d.pop(k, None)
-    # Paths inside the run dir are keyed relative to it, so a run moved or named by another
-    # relative path (--out ./runs/x vs runs/x) still recognises its finished stages.
-    blob = json.dumps(d, sort_keys=True, default=str).replace(str(stage.path.parent), "RUN")
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def upstream(stage: Stage, plan: Sequence[Stage]) -> list[Stage]:
+    """The stages of `plan` whose folders `stage` reads: its `inputs`, and every stage folder its
+    config names (a model, a data file inside it, a placeholder resolved at plan time)."""
+    blob = json.dumps(settings_of(stage.config), sort_keys=True, default=str)
+    inputs = {str(p) for p in stage.inputs}
+    out = []
+    for s in plan:
+        if s is stage or s.kind == "report":
+            continue
+        # As the JSON text spells the path, followed by a separator or the end of the string:
+        # run/sample must not match run/sample_r2.
+        spelled = re.escape(json.dumps(str(s.path))[1:-1])
+        if str(s.path) in inputs or re.search(spelled + r'(?=["/]|\\)', blob):
+            out.append(s)
+    return out
+
+
+def stage_key(stage: Stage, plan: Sequence[Stage] = (), _memo: dict[str, str] | None = None) -> str:
+    """The key of the stage's settings and of the keys of the stages it reads (recursively)."""
+    memo = {} if _memo is None else _memo
+    if stage.id not in memo:
+        memo[stage.id] = "cycle"  # a plan never has one; should it, the recursion still ends
+        ups = {u.id: stage_key(u, plan, memo) for u in upstream(stage, plan)}
+        # Paths inside the run dir are keyed relative to it, so a run moved or named by another
+        # relative path (--out ./runs/x vs runs/x) still recognises its finished stages.
+        memo[stage.id] = settings_key(settings_of(stage.config, upstream=ups), replace={str(stage.path.parent): "RUN"})
+    return memo[stage.id]
 
 
 def marker_path(stage: Stage) -> Path:
     return stage.path / MARKER
 
 
-def status(stage: Stage) -> str:
-    """done | pending | stale (finished with another config) | partial (started, unfinished)."""
+def status(stage: Stage, plan: Sequence[Stage] = ()) -> str:
+    """done | pending | stale (finished with another config, or from inputs since redone with
+    another) | partial (started, unfinished). `plan`: the whole plan, where the upstream stages are."""
     if stage.kind == "report":
         return "always"
     m = marker_path(stage)
@@ -57,12 +78,14 @@ def status(stage: Stage) -> str:
             key = json.loads(m.read_text()).get("key")
         except (OSError, json.JSONDecodeError):
             key = None
-        return "done" if key == stage_key(stage) else "stale"
+        return "done" if key == stage_key(stage, plan) else "stale"
     return "partial" if stage.path.exists() and any(stage.path.iterdir()) else "pending"
 
 
-def mark_done(stage: Stage, seconds: float, result: dict[str, Any] | None = None) -> None:
-    doc = {"status": "complete", "stage": stage.id, "kind": stage.kind, "key": stage_key(stage),
+def mark_done(stage: Stage, seconds: float, result: dict[str, Any] | None = None,
+              plan: Sequence[Stage] = ()) -> None:
+    doc = {"status": "complete", "stage": stage.id, "kind": stage.kind, "key": stage_key(stage, plan),
+           "upstream": {u.id: stage_key(u, plan) for u in upstream(stage, plan)},
            "seconds": round(seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
            "result": _brief(result or {})}
     stage.path.mkdir(parents=True, exist_ok=True)
@@ -73,10 +96,17 @@ def _brief(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if isinstance(v, int | float | str | bool) or v is None}
 
 
-def check_not_stale(stage: Stage) -> None:
-    if status(stage) == "stale":
-        raise ConfigError(f"{stage.path} was completed with other settings than this config's "
-                          f"(see its {MARKER} and config.yaml); delete the folder to redo it, or use another --out")
+def check_not_stale(stages: Sequence[Stage], plan: Sequence[Stage]) -> None:
+    """Refuse, in one line naming them all, finished stages whose settings or inputs changed."""
+    stale = [s for s in stages if status(s, plan) == "stale"]
+    if not stale:
+        return
+    names = ", ".join(str(s.path) for s in stale)
+    one = len(stale) == 1
+    raise ConfigError(f"{names} {'was' if one else 'were'} completed with other settings than this config's, "
+                      f"or from a stage it reads that has changed since (see {'its' if one else 'their'} {MARKER} "
+                      f"and config.yaml); delete {'the folder' if one else 'those folders'} to redo "
+                      f"{'it' if one else 'them'}, or use another --out")
 
 
 class Engines:
@@ -84,10 +114,13 @@ class Engines:
 
     Sample and eval stages get their backend through `factory`. When a stage asks for the engine
     already running (same backend, weights and engine arguments: teacher == student, sample then
-    eval_base) it gets that one instead of starting another, which costs minutes for vLLM on CPU;
-    another engine replaces it. `release` closes it: before a stage that needs the memory
-    (training) and at the end of the run. Backends that load no weights are not kept: their stage
-    makes and closes its own.
+    eval_base) it gets that one instead of starting another, which costs minutes for vLLM on CPU.
+    When it asks for other weights of the same model with the same engine arguments (the trained
+    student after training), the running engine loads them if it can (`Backend.load_weights`);
+    anything else replaces it. Between those stages (curate, train) `idle` keeps it loaded if a
+    later stage may use it and it waits cheaply (`Backend.park`: vLLM on CPU), else closes it (on
+    a GPU, training needs its memory). `release` closes it, at the latest at the end of the run.
+    Backends that load no weights are not kept: their stage makes and closes its own.
     """
 
     def __init__(self) -> None:
@@ -103,15 +136,35 @@ class Engines:
 
         def get() -> Backend:
             want = spec()
-            if self._backend is not None and self._spec is not None \
-                    and self._spec.engine_args() == want.engine_args():
-                logger.info("%s: reusing the engine already loaded for %s", want.name, want.model)
-                return self._backend
+            if self._backend is not None and self._spec is not None:
+                have, new = self._spec.engine_args(), want.engine_args()
+                if have == new:
+                    logger.info("%s: reusing the engine already loaded for %s", want.name, want.model)
+                    return self._backend
+                if {**have, "model": None} == {**new, "model": None} and self._backend.load_weights(want.model):
+                    logger.info("%s: the engine started for %s now serves %s (weights reloaded, no restart)",
+                                want.name, self._spec.model, want.model)
+                    self._spec = want
+                    return self._backend
             self.release()
             self._backend, self._spec = want.create(), want
             return self._backend
 
         return get
+
+    def idle(self, later: Sequence[Stage]) -> None:
+        """Before a stage that runs no engine: keep the engine loaded when one of the `later` stages
+        may take it (a sample or eval stage on the same backend, not on Ray) and it waits cheaply,
+        else close it."""
+        if self._backend is None or self._spec is None:
+            return
+        name = self._spec.name
+        wanted = any(s.kind in ("sample", "eval") and getattr(s.config, "backend", None) == name
+                     and not getattr(s.config, "ray", False) for s in later)
+        if wanted and self._backend.park():
+            logger.info("%s: keeping the engine loaded for a later stage", name)
+            return
+        self.release()
 
     def release(self) -> None:
         backend, self._backend, self._spec = self._backend, None, None

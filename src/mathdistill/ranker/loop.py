@@ -98,13 +98,15 @@ def run_epochs(cfg: Any, out: Path, encoder: str, train: list[RankerGroup], val:
                     ck.save_step_checkpoint(out, epoch * spe + s + 1, model, tokenizer, info, optimizer,
                                             {"epochs": epochs, "partial": part, **keys})
             row = {"epoch": epoch + 1, "steps": steps, "lr": lr, "train_loss": loss_sum / steps,
-                   "truncated_inputs": truncated, **validate(model, tokenizer, val, cfg.ranker.gamma, max_length)}
+                   "truncated_inputs": truncated,
+                   **validate(model, tokenizer, val, cfg.ranker.gamma, max_length, seed=cfg.seed)}
             epochs.append(row)
             if bar is not None and row["val_pairwise_accuracy"] is not None:
                 bar.write(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f}, "
-                          f"val pairwise acc {row['val_pairwise_accuracy']:.3f}")
+                          f"val pairwise acc {row['val_pairwise_accuracy']:.3f} (all pairs), "
+                          f"{row['val_random_pair_accuracy']:.3f} (one random pair per question)")
             ck.save_checkpoint(out, epoch + 1, model, tokenizer, info, optimizer, {"epochs": epochs, **keys},
-                               keep={best_epoch(epochs)})
+                               keep={best_epoch(epochs, cfg.ranker.val_metric)})
             write_json_atomic(out / MANIFEST, {**summary, "epochs": epochs})
     finally:
         if bar is not None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-# TrainConfig's weight_decay default (0.0) is the LM's; for the ranker it means "TDG's value".
-RANKER_WEIGHT_DECAY = 1e-5
 LR_FLOOR = 0.02
 
 
@@ -16,7 +14,8 @@ def lr_multiplier(epoch: int, n_epochs: int) -> float:
 
 
 def weight_decay(cfg: Any) -> float:
-    return cfg.weight_decay if cfg.weight_decay else RANKER_WEIGHT_DECAY
+    """TDG's 1e-5 is the ranker's default in the methods table (training.methods.TDG_RANKER)."""
+    return float(cfg.weight_decay)
 
 
 def make_optimizer(model: Any, cfg: Any) -> Any:

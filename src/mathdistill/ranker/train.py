@@ -2,7 +2,7 @@
 
 Each step takes `per_device_train_batch_size` questions and one seeded (positive, negative)
 draw per question; loss (1 - s+)^gamma + (s-)^gamma. After every epoch the pairwise accuracy
-on held-out questions is measured, a checkpoint is written, and the best epoch is what ends up
+on held-out questions is measured (all pairs, and one random pair per question as TDG), a checkpoint is written, and the best epoch is what ends up
 in output_dir. Rerunning the same command resumes from the last epoch checkpoint, or returns
 the summary of a finished run.
 """
@@ -30,7 +30,7 @@ def train_key(cfg: Any) -> dict[str, Any]:
                                   "max_grad_norm"),
                        batch_size=cfg.per_device_train_batch_size, weight_decay=weight_decay(cfg),
                        gamma=cfg.ranker.gamma, val_questions=cfg.ranker.val_questions,
-                       max_length=cfg.ranker.max_length)
+                       max_length=cfg.ranker.max_length, val_metric=cfg.ranker.val_metric)
 
 
 def same_data(old: Any, new: dict[str, str]) -> bool:
@@ -77,7 +77,7 @@ def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
     from mathdistill.ranker.loop import run_epochs
 
     epochs = run_epochs(cfg, out, encoder, train, val, resume, summary, progress=progress)
-    best = best_epoch(epochs)
+    best = best_epoch(epochs, cfg.ranker.val_metric)
     best_ckpt = dict(ck.list_checkpoints(out)).get(best)
     if best_ckpt is None:
         raise MathdistillError(f"{out}: checkpoint of best epoch {best} is missing; rerun with "
@@ -88,7 +88,9 @@ def train_ranker(cfg: Any, progress: bool = True) -> dict[str, Any]:
     summary.update({
         "status": "complete", "epochs": epochs, "best_epoch": best,
         "best_val_pairwise_accuracy": epochs[best - 1]["val_pairwise_accuracy"],
+        "best_val_random_pair_accuracy": epochs[best - 1].get("val_random_pair_accuracy"),
         "val_pairwise_accuracy": [e["val_pairwise_accuracy"] for e in epochs],
+        "val_random_pair_accuracy": [e.get("val_random_pair_accuracy") for e in epochs],
         "train_loss": epochs[-1]["train_loss"], "steps": sum(e["steps"] for e in epochs),
         "run_metadata": run_metadata(config=cfg, seeds={"seed": cfg.seed}, extra={"method": "ranker"}),
     })

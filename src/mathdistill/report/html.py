@@ -125,6 +125,12 @@ def dataset_section(runs: Sequence[EvalRun], ds: str) -> str:
             for r in have:
                 v = r.results["metrics"][ds].get(k)
                 cells.setdefault(r.label, []).append("–" if v is None else f"{100 * v:.1f}%")
+    for k in ("mean_response_tokens", "mean_reasoning_tokens"):  # long chain of thought: what answers cost
+        if any(k in r.results["metrics"][ds] for r in have):
+            cols.append(k.replace("mean_", "").replace("_", " ") + " (mean)")
+            for r in have:
+                v = r.results["metrics"][ds].get(k)
+                cells.setdefault(r.label, []).append("–" if v is None else f"{v:.0f}")
     rows = [[escape(r.label), *cells.get(r.label, [])] for r in have]
     table = _table(["run (%)", *map(escape, cols)], rows)
     groups = ""
@@ -205,11 +211,21 @@ def curation_section(runs: Sequence[CurationRun]) -> str:
 
 
 def _verdict(s: dict[str, Any]) -> str:
-    if s.get("finish_reason") in ("length", "abort"):
+    if s.get("finish_reason") in ("length", "abort") or s.get("reasoning_closed") is False:
         return "truncated"
     if s.get("pred") is None:
         return "no-answer"
     return "correct" if s.get("correct") else "wrong"
+
+
+def _reasoning(s: dict[str, Any]) -> str:
+    """A reasoning model's trace, folded away above its answer."""
+    r = s.get("reasoning")
+    if not isinstance(r, str):
+        return ""
+    state = "never closed" if s.get("reasoning_closed") is False else "closed"
+    tokens = f", {s['reasoning_tokens']} tokens" if isinstance(s.get("reasoning_tokens"), int) else ""
+    return f"<details><summary>reasoning ({state}{tokens})</summary><pre>{escape(r)}</pre></details>"
 
 
 def samples_section(runs: Sequence[EvalRun], max_rows: int) -> str:
@@ -235,7 +251,8 @@ def samples_section(runs: Sequence[EvalRun], max_rows: int) -> str:
                     f"</span></td><td>{escape(str(s.get('answer')))}</td><td>{escape(str(s.get('pred')))}"
                     f"<br><span class=muted>{escape(str(s.get('rule')))}</span></td><td class='v-{v}'>{v}</td>"
                     f"<td class=resp><details><summary>{escape(q[:90])}{'…' if len(q) > 90 else ''}</summary>"
-                    f"<pre>{escape(q)}</pre></details><pre>{escape(s.get('response', ''))}</pre></td></tr>")
+                    f"<pre>{escape(q)}</pre></details>{_reasoning(s)}<pre>{escape(s.get('response', ''))}</pre>"
+                    "</td></tr>")
     if not rows:
         return ""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathdistill.errors import MathdistillError
+from mathdistill.errors import DataError, MathdistillError
 from mathdistill.io.jsonl import read_jsonl
 from mathdistill.store.samples import SAMPLES
 
@@ -67,6 +67,27 @@ def _jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     return out
 
 
+def _read_object(path: Path, what: str, **shape: type) -> dict[str, Any]:
+    """The JSON object in `path`, its fields in `shape` of the given types; else one DataError naming the
+    file (and the field): a report input is often a file copied by hand, torn or from elsewhere."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise DataError(path, None, None, f"not UTF-8 text (byte {e.object[e.start]:#04x})") from None
+    except json.JSONDecodeError as e:
+        raise DataError(path, None, None, f"invalid JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(d, dict):
+        raise DataError(path, None, None, f"expected a JSON object, got {type(d).__name__} (not {what}?)")
+    for key, tp in shape.items():
+        if key in d and not isinstance(d[key], tp):
+            raise DataError(path, None, key, f"expected {'a mapping' if tp is dict else 'a list'}, got "
+                                             f"{type(d[key]).__name__} (not {what}?)")
+    return d
+
+
+_TRAINER_STATE = "written by a training run"
+
+
 def _trainer_state(d: Path) -> Path | None:
     cands = [d / "trainer_state.json"] + sorted(d.glob("checkpoint-*/trainer_state.json"))
     cands = [c for c in cands if c.exists()]
@@ -75,9 +96,9 @@ def _trainer_state(d: Path) -> Path | None:
 
     def size(p: Path) -> int:
         try:
-            return len(json.loads(p.read_text()).get("log_history", []))
-        except (json.JSONDecodeError, OSError):
-            return -1
+            return len(_read_object(p, _TRAINER_STATE, log_history=list).get("log_history", []))
+        except (DataError, OSError):
+            return -1  # the unreadable one is chosen only when none is readable, and then refused
 
     return max(cands, key=size)
 
@@ -88,19 +109,24 @@ def load_run(path: str | Path, taken: set[str] | None = None, max_samples: int |
     if not d.is_dir():
         raise MathdistillError(f"{d}: not a folder (give eval, training or curation output folders)")
     if (d / "results.json").exists():
-        try:
-            res = json.loads((d / "results.json").read_text())
-        except json.JSONDecodeError as e:
-            raise MathdistillError(f"{d / 'results.json'}: invalid JSON ({e.msg} at line {e.lineno})") from None
+        what = "written by `mathdistill eval`"
+        res = _read_object(d / "results.json", what, metrics=dict)
         if "metrics" not in res:
             raise MathdistillError(f"{d / 'results.json'}: no 'metrics' (not written by `mathdistill eval`?)")
+        for ds, m in res["metrics"].items():
+            if not isinstance(m, dict):
+                raise DataError(d / "results.json", None, f"metrics.{ds}", f"expected a mapping, got "
+                                                                          f"{type(m).__name__} (not {what}?)")
         return EvalRun(d, _label(d, taken), res, _jsonl(d / "per_problem.jsonl"),
                        _jsonl(d / SAMPLES, max_samples))
     state = _trainer_state(d)
     if state is not None:
-        hist = json.loads(state.read_text()).get("log_history", [])
+        hist = _read_object(state, _TRAINER_STATE, log_history=list).get("log_history", [])
+        if not all(isinstance(h, dict) for h in hist):
+            raise DataError(state, None, "log_history", f"expected a list of mappings (not {_TRAINER_STATE}?)")
         return TrainRun(d, _label(d, taken), hist, state)
     if (d / "stats.json").exists():
-        return CurationRun(d, _label(d, taken), json.loads((d / "stats.json").read_text()), sorted(d.glob("*.png")))
+        stats = _read_object(d / "stats.json", "written by `mathdistill curate`")
+        return CurationRun(d, _label(d, taken), stats, sorted(d.glob("*.png")))
     raise MathdistillError(f"{d}: no results.json, trainer_state.json or stats.json: not an eval, training or "
                            "curation output folder")

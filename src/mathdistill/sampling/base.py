@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -26,8 +26,11 @@ class SamplingParams:
     max_tokens: int = 1024
     stop: list[str] = field(default_factory=list)
     seed: int | None = None
+    logprobs: int = 0  # top-K token log-probs per generated token (0: none), vLLM's `logprobs`
 
     def __post_init__(self) -> None:
+        if self.logprobs < 0:
+            raise ConfigError(f"logprobs must be >= 0, got {self.logprobs}")
         if self.n < 1:
             raise ConfigError(f"n must be >= 1, got {self.n}")
         if not 0.0 <= self.temperature <= 10.0:
@@ -42,7 +45,10 @@ class SamplingParams:
         return self.temperature <= 1e-5
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if not d["logprobs"]:  # only when asked for: cache keys made before the field stay valid
+            del d["logprobs"]
+        return d
 
 
 @dataclass
@@ -61,6 +67,17 @@ class Completion:
     finish_reason: str | None = None  # "stop" | "length" | "abort" | None
     num_tokens: int | None = None
     seed: int | None = None  # the seed that actually drove this completion, when not the request's
+    # Set only by a backend that split the reasoning itself (a server's `reasoning_content`, vLLM's
+    # parser); `text` is then the answer part. Otherwise the completion -> Sample step splits `text`.
+    reasoning: str | None = None
+    reasoning_closed: bool | None = None
+    reasoning_tokens: int | None = None
+    # store.logprobs.TokenLogprobs of every generated token, when the request asked for `logprobs`.
+    logprobs: Any = None
+
+    @property
+    def split(self) -> bool:
+        return self.reasoning is not None or self.reasoning_closed is not None
 
 
 class Backend:
@@ -79,8 +96,21 @@ class Backend:
     loads_local_weights: bool = True
     # Runs NAT models (dual LoRA + integration unit).
     runs_nat: bool = False
+    # What its token log-probs name tokens by: "id" (the model's ids) or "string" (a server's text pieces).
+    logprob_tokens: str = "id"
 
     model: str
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Refuse absurd constructor options with one ConfigError line. Commands call it on the class
+        before they write or load anything; a backend's constructor calls it too."""
+
+    @classmethod
+    def max_logprobs(cls, options: Mapping[str, Any]) -> int | None:
+        """The largest top-K of token log-probs it can return with constructor `options` (0: none,
+        None: up to its vocabulary)."""
+        return 0
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         """Return, for each request, `request.params.n` completions in order."""
@@ -90,9 +120,27 @@ class Backend:
         """The tokenizer used to render chat templates, or None (chat-API backends)."""
         return None
 
+    def use_reasoning(self, family: Any) -> None:
+        """The run's reasoning family (`models.families.Family`), given before the first `generate`.
+        A backend that can split reasoning itself (vLLM's parsers) takes it here; the others leave the
+        split to the completion -> Sample step."""
+
     def describe(self) -> dict[str, Any]:
         """Engine, versions, settings that change outputs (recorded next to them)."""
         return {"name": self.name, "model": self.model}
+
+    def load_weights(self, model: str) -> bool:
+        """Serve `model` from now on by loading its weights into the engine already running, when it
+        differs from the current model in its weights only; True when done, `self.model` then names it.
+        False: the caller closes this backend (a failed reload may have left it half-loaded) and starts
+        another for `model`."""
+        return False
+
+    def park(self) -> bool:
+        """Asked before the run spends a while on other work (training) with this backend loaded
+        but idle. True: it can wait so, cheaply (no CPU, no memory that work needs); False: it had
+        better be closed."""
+        return False
 
     def close(self) -> None:
         pass
@@ -115,6 +163,17 @@ def backend_class(name: str) -> type[Backend]:
         raise MathdistillError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")
     mod_name, cls_name = target.split(":")
     return getattr(importlib.import_module(mod_name), cls_name)
+
+
+def check_backend_options(name: str, options: Mapping[str, Any]) -> None:
+    """Backend `name`'s `check_options`, its error naming the backend (unknown names are left to
+    whoever creates the backend)."""
+    if name not in BACKENDS:
+        return
+    try:
+        backend_class(name).check_options(options)
+    except ConfigError as e:
+        raise ConfigError(f"{name} backend: {e}") from None
 
 
 def get_backend(name: str, model: str, **kwargs: Any) -> Backend:

@@ -14,7 +14,6 @@ for the same work it would have done.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,22 +24,31 @@ from mathdistill.io.jsonl import JsonlAppender
 from mathdistill.io.lock import output_lock
 from mathdistill.io.settings import settings_of
 from mathdistill.records import Problem, Sample
-from mathdistill.sampling.base import Backend, BackendSpec, SamplingParams
+from mathdistill.sampling.base import (
+    BACKENDS,
+    Backend,
+    BackendSpec,
+    SamplingParams,
+    backend_class,
+    check_backend_options,
+)
 from mathdistill.sampling.config import SampleConfig
-from mathdistill.sampling.generate import Prompts, Work, generate_batches, make_prompter, render_prompts
+from mathdistill.sampling.generate import (
+    Prompts,
+    Work,
+    derive_seed,
+    generate_batches,
+    make_prompter,
+    render_prompts,
+)
 from mathdistill.sampling.stats import summarize, write_stats
 from mathdistill.sampling.strategies import ProblemState, Strategy, make_strategy
 from mathdistill.store.samples import SamplesDir, read_fail_rates
 
 # Fields that change what a (problem_id, sample_idx) means: a resume must not mix them.
 RESUME_FIELDS = ("data", "split", "template", "n_shots", "shots_from", "model", "temperature", "top_p",
-                 "max_new_tokens", "seed", "num_shards", "shard_index")
+                 "max_new_tokens", "seed", "num_shards", "shard_index", "reasoning", "logprobs")
 RESUME_HINT = "use --overwrite or another --out"
-
-
-def derive_seed(base: int, problem_id: str, sample_idx: int) -> int:
-    h = hashlib.blake2b(f"{base}:{problem_id}:{sample_idx}".encode(), digest_size=8).digest()
-    return int.from_bytes(h, "little") % (2**31 - 1)
 
 
 def load_shard(cfg: SampleConfig) -> list[Problem]:
@@ -62,7 +70,7 @@ def prepare_prompts(cfg: SampleConfig, problems: list[Problem], backend: Backend
     prompter = make_prompter(cfg.model, cfg.template, cfg.n_shots, loads_local_weights=backend.loads_local_weights,
                              source=cfg.data, split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed,
                              shots_from=cfg.shots_from)
-    return render_prompts(prompter, problems, backend)
+    return render_prompts(prompter, problems, backend, reasoning=cfg.reasoning)
 
 
 def backend_spec(cfg: SampleConfig) -> BackendSpec:
@@ -81,7 +89,7 @@ def rebuild_states(sd: SamplesDir, problems: list[Problem], strategy: Strategy) 
         for s in sd.iter_samples():
             st = states.get(s.problem_id)
             if st is not None:  # samples of problems outside this run (other --limit) stay on disk
-                st.add(s.sample_idx, bool(s.correct), s.num_tokens, strategy.first_pass_n)
+                st.add(s.sample_idx, bool(s.correct), s.num_tokens, strategy.first_pass_n, truncated=s.truncated)
     for st in states.values():
         strategy.update(st)
     return states
@@ -118,6 +126,8 @@ def write_run_json(out: Path, cfg: SampleConfig, backend: Backend, prep: Prompts
         grader=_grader_version(),
         extra={"backend": info, "strategy": strategy.describe(), "resume_key": resume_key(cfg),
                "problems": len(prep.problems)})
+    if prep.reasoning.warnings:  # outputs that did not match the reasoning family (docs/longcot.md)
+        meta["reasoning_warnings"] = dict(prep.reasoning.warnings)
     sd = SamplesDir(out)
     regrades = sd.read_run().get("regrades")
     if regrades:  # `grade --regrade` history survives a resumed run rewriting run.json
@@ -184,8 +194,39 @@ def run_sampling(cfg: SampleConfig, *, backend: Backend | None = None,
     The backend is `backend`, else `backend_factory()` called once it is needed, else one made
     from `cfg`; only the last is closed here (the others stay their caller's). A second process
     writing the same folder is refused (`io.lock.output_lock`)."""
+    if backend is None:  # refused before the folder is made
+        check_backend_options(cfg.backend, cfg.backend_kwargs())
+    check_logprobs(cfg, type(backend) if backend is not None else None)
     with output_lock(out_dir(cfg), "sample"):
         return _run_sampling(cfg, backend=backend, backend_factory=backend_factory, problems=problems)
+
+
+def check_logprobs(cfg: SampleConfig, backend_cls: type[Backend] | None = None) -> None:
+    """Refuse a `--logprobs K` the backend cannot return, before anything is written or loaded."""
+    if not cfg.logprobs:
+        return
+    if backend_cls is None:
+        if cfg.backend not in BACKENDS:
+            return
+        backend_cls = backend_class(cfg.backend)
+    limit = backend_cls.max_logprobs(cfg.backend_kwargs())
+    if limit is None or cfg.logprobs <= limit:
+        return
+    why = f"at most {limit} log-probs per token" if limit else "no token log-probs"
+    if backend_cls.name == "vllm":
+        why += " (vLLM's engine option raises it: --set backend_options.max_logprobs=K)"
+    raise ConfigError(f"--logprobs {cfg.logprobs}: the {backend_cls.name} backend returns {why}")
+
+
+def open_logprobs(cfg: SampleConfig, sd: SamplesDir, backend: Backend) -> Any:
+    """The sidecar writer of `--logprobs K` (store.logprobs), reconciled with the samples on disk."""
+    if not cfg.logprobs:
+        return None
+    from mathdistill.store.logprobs import LogprobsWriter, tokenizer_vocab
+
+    keys = [s.key for s in sd.iter_samples()] if sd.has_samples() else []
+    return LogprobsWriter(sd.path, cfg.logprobs, kind=backend.logprob_tokens,
+                          vocab=tokenizer_vocab(backend.tokenizer()), sample_keys=keys, hint=RESUME_HINT)
 
 
 def _run_sampling(cfg: SampleConfig, *, backend: Backend | None, backend_factory: Callable[[], Backend] | None,
@@ -228,10 +269,14 @@ def _run_sampling(cfg: SampleConfig, *, backend: Backend | None, backend_factory
                 warm_up(pool)
             states = rebuild_states(sd, problems, strategy)
             progress = Progress(len(problems), states, cfg.progress)
+            lp_writer = open_logprobs(cfg, sd, backend)  # after the appender: samples.jsonl's tail is whole
             try:
-                gen_s, gen_tokens = _loop(cfg, backend, prep, strategy, states, appender, pool, out, progress)
+                gen_s, gen_tokens = _loop(cfg, backend, prep, strategy, states, appender, pool, out, progress,
+                                          lp_writer)
             finally:
                 progress.close()
+                if lp_writer is not None:
+                    lp_writer.close()
         ordered = [states[p.id] for p in problems]
         write_stats(sd, ordered)
         write_run_json(out, cfg, backend, prep, strategy)  # again: backends learn things (e.g. server n support)
@@ -250,7 +295,7 @@ def _work(seed: int, problem_id: str, first: int, n: int) -> Work:
 
 def _loop(cfg: SampleConfig, backend: Backend, prep: Prompts, strategy: Strategy,
           states: dict[str, ProblemState], appender: JsonlAppender, pool: Any, out: Path,
-          progress: Progress) -> tuple[float, int]:
+          progress: Progress, lp_writer: Any = None) -> tuple[float, int]:
     """Generate batch i+1 while batch i is graded and appended in a helper thread.
 
     At most one batch is in flight behind the engine, and a round ends only when all its
@@ -261,15 +306,20 @@ def _loop(cfg: SampleConfig, backend: Backend, prep: Prompts, strategy: Strategy
 
     ordered = [states[p.id] for p in prep.problems]
     teacher = cfg.teacher_name or cfg.model
-    params = SamplingParams(temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens)
+    params = SamplingParams(temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_new_tokens,
+                            logprobs=cfg.logprobs)
     totals = {"s": 0.0, "tok": 0}
+    token_logprobs: dict[tuple[str, int], Any] | None = {} if lp_writer is not None else None
 
     def finish(chunk: list[Work], samples: list[Sample], dt: float) -> None:
         grade_samples(samples, pool=pool, timeout_s=cfg.grading_timeout_s)
+        if lp_writer is not None and token_logprobs is not None:  # first: a sample line implies its log-probs
+            lp_writer.write_many([(smp.key, smp.response, token_logprobs.pop(smp.key)) for smp in samples])
         appender.write_many(samples)  # only graded, whole lines reach the file
         tok = 0
         for smp in samples:
-            states[smp.problem_id].add(smp.sample_idx, bool(smp.correct), smp.num_tokens, strategy.first_pass_n)
+            states[smp.problem_id].add(smp.sample_idx, bool(smp.correct), smp.num_tokens, strategy.first_pass_n,
+                                       truncated=smp.truncated)
             tok += smp.num_tokens or 0
         for w in chunk:
             strategy.update(states[w.problem_id])
@@ -285,7 +335,7 @@ def _loop(cfg: SampleConfig, backend: Backend, prep: Prompts, strategy: Strategy
             work = [_work(cfg.seed, pid, states[pid].next_idx, n) for pid, n in plan]
             pending: Future | None = None
             for chunk, samples, dt in generate_batches(backend, prep, work, params, batch=cfg.batch_requests,
-                                                       teacher=teacher):
+                                                       teacher=teacher, token_logprobs=token_logprobs):
                 if pending is not None:
                     pending.result()  # re-raises a grading/writing error here
                 if pool is None:  # in-process grading needs the main thread (its timeout is SIGALRM)

@@ -10,7 +10,7 @@ from mathdistill.store.samples import SamplesDir, stats_row
 
 def state_row(s: ProblemState) -> dict[str, Any]:
     return stats_row(s.problem_id, s.trials, s.correct, target=s.target, fail_rate=s.fail_rate,
-                     num_tokens=s.num_tokens, stop_reason=s.stop_reason)
+                     num_tokens=s.num_tokens, stop_reason=s.stop_reason, truncated=s.truncated)
 
 
 def write_stats(sd: SamplesDir, states: list[ProblemState]) -> int:
@@ -30,5 +30,6 @@ def summarize(states: list[ProblemState]) -> dict[str, Any]:
         "acceptance_rate": correct / trials if trials else 0.0,
         "problems_with_correct": sum(1 for s in states if s.correct > 0),
         "num_tokens": sum(s.num_tokens for s in states),
+        "truncated": sum(s.truncated for s in states),
         "stop_reasons": reasons,
     }

@@ -3,8 +3,12 @@
 - `Vanilla(k)`: RFT / VRT, exactly k samples per problem.
 - `Uniform(k_correct, max_trials)`: DARS-Uniform, sample until k_correct correct or max_trials.
 - `Prop2Diff(k_max, max_trials, first_pass_k, fail_rates)`: DARS-Prop2Diff, target
-  t_i = max(1, ceil(k_max * f_i)) correct samples (`store.difficulty.prop2diff_target`) with f_i
-  the fail rate, taken from a prior stats file or from a first pass of `first_pass_k` samples.
+  t_i = max(1, ceil(k_max * f_i / max_j f_j)) correct samples (`store.difficulty.prop2diff_target`)
+  with f_i the fail rate, taken from a prior stats file or from a first pass of `first_pass_k`
+  samples, and the maximum over this run's problems, so its hardest problem gets k_max. Targets
+  are set once every problem has its estimate; stats.jsonl records f_i and t_i, and curation reads
+  that same f_i. A shard (`--num-shards`) normalises over its own problems; give `--fail-rates`
+  for targets that do not depend on the sharding.
 
 Unlike DART-Math's batch scheduler (which overshoots, see methods.md 1.2), a round asks each
 unfinished problem for exactly the samples it still lacks, so a problem never gets more
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from mathdistill.store.difficulty import prop2diff_target
+from mathdistill.store.difficulty import max_fail_rate, prop2diff_target
 
 
 @dataclass
@@ -33,10 +37,13 @@ class ProblemState:
     target: int | None = None
     fail_rate: float | None = None
     stop_reason: str | None = None
+    truncated: int = 0  # samples cut by the token budget or whose reasoning never closed
 
-    def add(self, sample_idx: int, correct: bool, num_tokens: int | None, first_pass_n: int = 0) -> None:
+    def add(self, sample_idx: int, correct: bool, num_tokens: int | None, first_pass_n: int = 0,
+            truncated: bool = False) -> None:
         self.trials += 1
         self.correct += int(bool(correct))
+        self.truncated += int(truncated)
         if sample_idx < first_pass_n:
             self.first_pass_correct += int(bool(correct))
         self.next_idx = max(self.next_idx, sample_idx + 1)
@@ -118,15 +125,28 @@ class Prop2Diff(Strategy):
         self.k_max, self.max_trials = k_max, max_trials
         self.first_pass_n = min(first_pass_k, max_trials)
         self.fail_rates = fail_rates or {}
+        self.max_fail: Fraction | None = None  # the targets' normaliser, once every problem has an estimate
+
+    def estimate(self, s: ProblemState) -> Fraction | float | None:
+        """The problem's fail rate: given, or from its first pass once that is complete."""
+        if s.problem_id in self.fail_rates:
+            return self.fail_rates[s.problem_id]
+        if s.trials >= self.first_pass_n:
+            return Fraction(self.first_pass_n - s.first_pass_correct, self.first_pass_n)
+        return None
+
+    def plan(self, states: list[ProblemState]) -> list[tuple[str, int]]:
+        estimates = [self.estimate(s) for s in states]
+        known = max_fail_rate(e for e in estimates if e is not None)
+        # A fail rate of 1 is the largest there can be: the problems still in their first pass
+        # cannot change the normaliser then.
+        self.max_fail = known if None not in estimates or known == 1 else None
+        return super().plan(states)
 
     def update(self, s: ProblemState) -> None:
-        f: Fraction | float | None = None
-        if s.problem_id in self.fail_rates:
-            f = self.fail_rates[s.problem_id]
-        elif s.trials >= self.first_pass_n:
-            f = Fraction(self.first_pass_n - s.first_pass_correct, self.first_pass_n)
+        f = self.estimate(s)
         s.fail_rate = None if f is None else _reported(f)
-        s.target = None if f is None else prop2diff_target(f, self.k_max)
+        s.target = None if f is None or self.max_fail is None else prop2diff_target(f, self.k_max, self.max_fail)
         if s.target is not None and s.correct >= s.target:
             s.stop_reason = "target_reached"
         elif s.trials >= self.max_trials:
@@ -135,13 +155,16 @@ class Prop2Diff(Strategy):
             s.stop_reason = None
 
     def next_round(self, s: ProblemState) -> int:
-        if s.target is None:  # first pass to estimate the fail rate
+        if s.fail_rate is None:  # first pass to estimate the fail rate
             return self.first_pass_n - s.trials
+        if s.target is None:  # estimated; waits for the other problems' estimates (the normaliser)
+            return 0
         return min(s.target - s.correct, self.max_trials - s.trials)
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "k_max": self.k_max, "max_trials": self.max_trials,
-                "first_pass_k": self.first_pass_n, "fail_rates_given": len(self.fail_rates)}
+                "first_pass_k": self.first_pass_n, "fail_rates_given": len(self.fail_rates),
+                "max_fail_rate": None if self.max_fail is None else float(self.max_fail)}
 
 
 def make_strategy(cfg: Any, fail_rates: dict[str, Fraction] | None = None) -> Strategy:

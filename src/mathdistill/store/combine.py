@@ -1,6 +1,7 @@
 """Several samples folders as one: the shards of one run, or the rounds of iterative RFT.
 
-Every combined file is rebuilt whole (temp file + rename), so a kill leaves nothing half-made.
+Every combined file is rebuilt whole (temp file + rename), so a kill leaves nothing half-made,
+under the output folder's lock (`io.lock`), so two merges never write one folder at once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from mathdistill.errors import DataError, MathdistillError
 from mathdistill.io.jsonl import read_jsonl, write_jsonl
+from mathdistill.io.lock import output_lock
 from mathdistill.records import Problem, Sample
 from mathdistill.store.samples import PROBLEMS, SAMPLES, STATS, SamplesDir
 
@@ -39,11 +41,11 @@ def merge_shards(out: Path, shard_dirs: list[Path]) -> tuple[int, int]:
                 seen[key] = str(d / name)
                 yield row
 
-    out.mkdir(parents=True, exist_ok=True)
-    n_samples = write_jsonl(out / SAMPLES, rows(SAMPLES, ("problem_id", "sample_idx")))
-    n_stats = write_jsonl(out / STATS, rows(STATS, ("problem_id",)))
-    if all((d / PROBLEMS).exists() for d in shard_dirs):
-        write_jsonl(out / PROBLEMS, rows(PROBLEMS, ("id",)))
+    with output_lock(out, "merge"):
+        n_samples = write_jsonl(out / SAMPLES, rows(SAMPLES, ("problem_id", "sample_idx")))
+        n_stats = write_jsonl(out / STATS, rows(STATS, ("problem_id",)))
+        if all((d / PROBLEMS).exists() for d in shard_dirs):
+            write_jsonl(out / PROBLEMS, rows(PROBLEMS, ("id",)))
     return n_samples, n_stats
 
 
@@ -54,7 +56,8 @@ def merge_run_info(out: Path, shard_dirs: list[Path]) -> None:
         sd = SamplesDir(d)
         if sd.run_file.exists():
             runs[str(d)] = sd.read_run(strict=True)
-    SamplesDir(out).write_run({"merged_from": [str(d) for d in shard_dirs], "shards": runs})
+    with output_lock(out, "merge"):
+        SamplesDir(out).write_run({"merged_from": [str(d) for d in shard_dirs], "shards": runs})
 
 
 def union_samples(dirs: list[Path], dest: Path) -> Path:
@@ -63,7 +66,6 @@ def union_samples(dirs: list[Path], dest: Path) -> Path:
     Each round numbers its samples from 0, so (problem_id, sample_idx) would collide; the union
     renumbers them per problem in round order and keeps the origin in meta (round, sample_idx).
     """
-    dest.mkdir(parents=True, exist_ok=True)
     samples: list[Sample] = []
     problems: dict[str, Problem] = {}
     counters: dict[str, int] = defaultdict(int)
@@ -83,9 +85,10 @@ def union_samples(dirs: list[Path], dest: Path) -> Path:
             n += 1
         rounds.append({"round": r, "dir": str(d), "samples": n})
     out = SamplesDir(dest)
-    write_jsonl(out.samples_file, samples)
-    out.write_problems(problems.values())
     run = SamplesDir(dirs[0]).read_run(strict=True)
-    out.write_run({"sampling": run.get("sampling"), "seeds": run.get("seeds"), "grader": run.get("grader"),
-                   "union_of_rounds": rounds}, indent=1)
+    with output_lock(dest, "union of rounds"):
+        write_jsonl(out.samples_file, samples)
+        out.write_problems(problems.values())
+        out.write_run({"sampling": run.get("sampling"), "seeds": run.get("seeds"), "grader": run.get("grader"),
+                       "union_of_rounds": rounds}, indent=1)
     return dest

@@ -7,6 +7,7 @@ A samples folder is what sampling, `curate import` and the union of rounds write
   stats.jsonl     one row per problem, derived from the samples and rewritten whole
   run.json        how the samples were made (config, prompt, sampling, seeds, grader, resume_key)
   problems.jsonl  the problems themselves, so later stages never need the original source
+  logprobs.*      with `sample --logprobs K`: the teacher's top-K token log-probs (store.logprobs)
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from mathdistill.io.atomic import read_json, write_json_atomic
 from mathdistill.io.jsonl import read_jsonl, read_records, write_jsonl
 from mathdistill.io.settings import settings_changes
 from mathdistill.records import Problem, RecordFieldError, Sample
+from mathdistill.store.difficulty import exact
+from mathdistill.store.logprobs import clear as clear_logprobs
 
 SAMPLES, STATS, RUN, PROBLEMS = "samples.jsonl", "stats.jsonl", "run.json", "problems.jsonl"
 CONFIG = "config.yaml"  # the resolved config beside run.json (mathdistill.config.save_resolved)
@@ -34,7 +37,7 @@ SHARDS = "shards"  # `--ray`: one resumable samples folder per actor
 @dataclass(frozen=True)
 class Repeat:
     """A line whose (problem_id, sample_idx) an earlier line already has: the earlier one is kept.
-    `conflicting` when the two disagree (response, extracted answer or verdict)."""
+    `conflicting` when the two disagree (reasoning, response, extracted answer or verdict)."""
 
     file: Path
     line: int
@@ -105,7 +108,8 @@ class SamplesDir:
                 raise DataError(self.samples_file, lineno, "correct", "sample is not graded (run the grader first)")
             if s.key in first:
                 line0, s0 = first[s.key]
-                conflict = (s.response, s.pred, s.correct) != (s0.response, s0.pred, s0.correct)
+                conflict = (s.reasoning, s.response, s.pred, s.correct) != (s0.reasoning, s0.response, s0.pred,
+                                                                             s0.correct)
                 repeats.append(Repeat(self.samples_file, lineno, line0, s.key, conflict))
                 continue
             first[s.key] = (lineno, s)
@@ -185,6 +189,7 @@ class SamplesDir:
         """Remove every output of an earlier run (`--overwrite`)."""
         for f in (self.samples_file, self.stats_file, self.run_file, self.problems_file, self.path / CONFIG):
             f.unlink(missing_ok=True)
+        clear_logprobs(self.path)
         shutil.rmtree(self.shards_dir, ignore_errors=True)
 
     # ------------------------------------------------------------------ resume
@@ -268,14 +273,16 @@ def fail_rate(trials: int, correct: int) -> Fraction:
     return Fraction(trials - correct, trials)
 
 
-def read_fail_rates(path: str | os.PathLike) -> dict[str, Fraction]:
-    """problem id -> exact fail rate, from a stats.jsonl (problem_id, trials, correct, pass_rate) or
-    a DART query-info file (query_id, tot_n_samples, tot_n_corrects, pass_rate).
+def read_fail_rates(path: str | os.PathLike, *, recorded_only: bool = False) -> dict[str, Fraction]:
+    """problem id -> exact fail rate, from a stats.jsonl (problem_id, fail_rate, trials, correct,
+    pass_rate) or a DART query-info file (query_id, tot_n_samples, tot_n_corrects, pass_rate).
 
-    Counts win over the pass rate when a row has both. A bare pass rate is read as the nearest
-    fraction with a denominator up to 10^6, i.e. the count ratio it was printed from, so that
-    10 * (1 - 0.3) is 7 and not 7.000000000000001. A row without counts or pass rate (a problem
-    never sampled) is skipped: it carries no difficulty estimate.
+    A row's recorded `fail_rate` (the sampler's difficulty estimate: Prop2Diff's first pass or the
+    rates it was given) wins, so curation uses the estimate the sampler scheduled by; then counts;
+    then the pass rate. `recorded_only` keeps only rows with a recorded fail rate. A float is
+    read as the nearest fraction with a denominator up to 10^6, i.e. the count ratio it was
+    printed from, so that 10 * (1 - 0.3) is 7 and not 7.000000000000001. A row with none of
+    these (a problem never sampled) is skipped: it carries no difficulty estimate.
     """
     p = Path(path)
     out: dict[str, Fraction] = {}
@@ -283,6 +290,12 @@ def read_fail_rates(path: str | os.PathLike) -> dict[str, Fraction]:
         pid = d.get("problem_id", d.get("query_id"))
         if pid is None:
             raise DataError(p, lineno, "problem_id", "missing (also no 'query_id')")
+        fr = d.get("fail_rate")
+        if fr is not None:
+            out[str(pid)] = exact(_unit(p, lineno, "fail_rate", fr))
+            continue
+        if recorded_only:
+            continue
         n = d.get("trials", d.get("tot_n_samples"))
         c = d.get("correct", d.get("tot_n_corrects"))
         if isinstance(n, int) and isinstance(c, int) and not isinstance(c, bool) and n > 0:
@@ -293,7 +306,11 @@ def read_fail_rates(path: str | os.PathLike) -> dict[str, Fraction]:
         pr = d.get("pass_rate")
         if pr is None:
             continue
-        if not isinstance(pr, int | float) or isinstance(pr, bool) or not 0 <= pr <= 1:
-            raise DataError(p, lineno, "pass_rate", f"expected a number in [0, 1], got {pr!r}")
-        out[str(pid)] = 1 - Fraction(pr).limit_denominator(1_000_000)
+        out[str(pid)] = 1 - exact(_unit(p, lineno, "pass_rate", pr))
     return out
+
+
+def _unit(p: Path, lineno: int, name: str, v: Any) -> float:
+    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 <= v <= 1:
+        raise DataError(p, lineno, name, f"expected a number in [0, 1], got {v!r}")
+    return v

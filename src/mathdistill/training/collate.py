@@ -6,7 +6,12 @@ causal mask (SDPA/eager) or varlen FlashAttention, so no token attends across an
 The first label of every example is -100, so no token is predicted across a boundary
 (methods.md 4.12). Each example carries a per-token CE weight and an unlikelihood weight,
 which is how NT (signed weights) and UL share the one loss function: positives get (1, 0),
-negatives their method's `negative_weights` (training.methods).
+negatives their method's `negative_weights` (training.methods), and a per-token `negative` flag,
+so that NT and UL can normalise positives and negatives separately (TDG's two expectations,
+methods.md 3.7): L = sum_pos w CE / N_pos + sum_neg (w CE + w_ul UL) / N_neg, where N counts label
+tokens of the accumulated batch (or, for sequence-level UL, negative sequences). With one joint
+mean over all tokens instead, lambda would be scaled by the negatives' share of the tokens
+(lambda 0.05 acts as 0.15 when negatives have three times the positives' tokens).
 """
 
 from __future__ import annotations
@@ -17,6 +22,12 @@ from typing import Any
 from mathdistill.training.data import IGNORE
 
 POSITIVE_WEIGHTS = (1.0, 0.0)
+# Batch keys the loss reads and the model must not see.
+LOSS_KEYS = ("ce_weight", "ul_weight", "negative")
+
+
+def pop_loss_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {k: inputs.pop(k) for k in LOSS_KEYS if k in inputs}
 
 
 @dataclass
@@ -30,7 +41,7 @@ class Collator:
 
         w = [self.negative_weights if f["negative"] else POSITIVE_WEIGHTS for f in features]
         if self.packing:
-            ids, labels, pos, cew, ulw = [], [], [], [], []
+            ids, labels, pos, cew, ulw, neg = [], [], [], [], [], []
             for f, (a, b) in zip(features, w, strict=True):
                 n = len(f["input_ids"])
                 ids += f["input_ids"]
@@ -40,11 +51,13 @@ class Collator:
                 pos += range(n)
                 cew += [a] * n
                 ulw += [b] * n
+                neg += [bool(f["negative"])] * n
             return {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels]),
                     "position_ids": torch.tensor([pos]), "ce_weight": torch.tensor([cew]),
-                    "ul_weight": torch.tensor([ulw])}
+                    "ul_weight": torch.tensor([ulw]), "negative": torch.tensor([neg])}
         width = max(len(f["input_ids"]) for f in features)
-        out: dict[str, list] = {k: [] for k in ("input_ids", "labels", "attention_mask", "ce_weight", "ul_weight")}
+        out: dict[str, list] = {k: [] for k in ("input_ids", "labels", "attention_mask", "ce_weight", "ul_weight",
+                                                "negative")}
         for f, (a, b) in zip(features, w, strict=True):
             n, pad = len(f["input_ids"]), width - len(f["input_ids"])
             out["input_ids"].append(list(f["input_ids"]) + [self.pad_token_id] * pad)
@@ -52,6 +65,7 @@ class Collator:
             out["attention_mask"].append([1] * n + [0] * pad)  # from lengths, never from ids == pad
             out["ce_weight"].append([a] * n + [0.0] * pad)
             out["ul_weight"].append([b] * n + [0.0] * pad)
+            out["negative"].append([bool(f["negative"])] * n + [False] * pad)
         return {k: torch.tensor(v) for k, v in out.items()}
 
 
@@ -80,21 +94,62 @@ def kept_token_losses(logits: Any, labels: Any, keep: Any) -> tuple[Any, Any]:
     return ce.view(tgt.shape), tgt
 
 
-def aligned_weighted_sum(ce: Any, tgt: Any, ce_weight: Any, ul_weight: Any) -> Any:
-    """Sum over label tokens of w_ce * CE + w_ul * (-log(1 - p)): MLE, NT and token-level UL.
-    All tensors are aligned with the targets."""
+def segment_ids(labels: Any, position_ids: Any | None) -> Any:
+    """One id per sequence: rows of a padded batch, or examples of a packed row (position resets)."""
     import torch
 
-    mask = (tgt != IGNORE).float()
-    wce, wul = ce_weight.float() * mask, ul_weight.float() * mask
-    total = (wce * ce).sum()
+    b, n = labels.shape
+    rows = torch.arange(b, device=labels.device)[:, None].expand(b, n)
+    if position_ids is None:
+        return rows
+    seg = (position_ids == 0).long().cumsum(-1) - 1
+    return rows * n + seg
+
+
+def loss_sums(ce: Any, tgt: Any, ce_weight: Any, ul_weight: Any, negative: Any, seg: Any,
+              ul_level: str = "token") -> tuple[Any, Any, Any]:
+    """(positive, negative, per-sequence) sums of the weighted loss; all tensors aligned with the targets.
+
+    positive/negative: sum over label tokens of w_ce * CE (+ w_ul * -log(1 - p) for token-level UL);
+    per-sequence: sum over negative sequences of w_ul * -log(1 - P(y|x)) for sequence-level UL."""
+    import torch
+
+    mask = tgt != IGNORE
+    neg = negative.bool() & mask
+    pos = ~negative.bool() & mask
+    wce = ce_weight.float() * ce
+    pos_sum, neg_sum = (wce * pos).sum(), (wce * neg).sum()
+    seq_sum = ce.new_zeros(())
+    wul = ul_weight.float() * mask
     if bool((wul != 0).any()):
-        # 1 - p(y) = -expm1(-CE); clamp so a fully confident token gives a finite penalty.
-        one_minus_p = (-torch.expm1(-ce)).clamp_min(1e-5)
-        total = total + (wul * -torch.log(one_minus_p)).sum()
-    return total
+        if ul_level == "token":
+            # 1 - p(y) = -expm1(-CE); clamp so a fully confident token gives a finite penalty.
+            one_minus_p = (-torch.expm1(-ce)).clamp_min(1e-5)
+            pen = wul * -torch.log(one_minus_p)
+            pos_sum, neg_sum = pos_sum + (pen * pos).sum(), neg_sum + (pen * neg).sum()
+        else:
+            sel = wul != 0
+            uniq, inv = torch.unique(seg[sel], return_inverse=True)
+            nll = ce.new_zeros(len(uniq)).index_add_(0, inv, ce[sel])  # -log P(y|x) per sequence
+            w = ce.new_zeros(len(uniq)).index_add_(0, inv, wul[sel])
+            w = w / torch.bincount(inv, minlength=len(uniq)).float()  # one weight per sequence
+            seq_sum = (w * -torch.log((-torch.expm1(-nll)).clamp_min(1e-5))).sum()
+    return pos_sum, neg_sum, seq_sum
 
 
-def weighted_loss_sum(ce: Any, labels: Any, ce_weight: Any, ul_weight: Any) -> Any:
-    """aligned_weighted_sum for full-sequence CE (token_losses)."""
-    return aligned_weighted_sum(ce, labels[:, 1:], ce_weight[:, 1:], ul_weight[:, 1:])
+def group_counts(labels: Any, negative: Any, seg: Any) -> Any:
+    """[positive label tokens, negative label tokens, negative sequences] of one batch (targets labels[:, 1:])."""
+    import torch
+
+    mask = labels[:, 1:] != IGNORE
+    neg = negative[:, 1:].bool() & mask
+    pos = ~negative[:, 1:].bool() & mask
+    n_seq = len(torch.unique(seg[:, 1:][neg]))
+    return torch.tensor([int(pos.sum()), int(neg.sum()), n_seq], dtype=torch.float32)
+
+
+def normalized_loss(sums: tuple[Any, Any, Any], counts: Any) -> Any:
+    """Positives and negatives each a mean of their own (separate normalisation)."""
+    pos_sum, neg_sum, seq_sum = sums
+    c = counts.to(pos_sum.device).clamp_min(1)
+    return pos_sum / c[0] + neg_sum / c[1] + seq_sum / c[2]

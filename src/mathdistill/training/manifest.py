@@ -1,7 +1,7 @@
 """Writing what a trained model directory says about itself (mathdistill.models.manifest reads it).
 
-The manifest records the resolved config, the prompt format/template (so `eval --model DIR` and
-`sample --model DIR` prompt the model exactly as it was trained), the data fingerprint and
+The manifest records the resolved config, the prompt rendering and template (so `eval --model DIR`
+and `sample --model DIR` prompt the model byte for byte as it was trained), the data fingerprint and
 counts, metrics and library versions. A config guard (train_guard.json, written before the
 first step) refuses to resume a run folder with a different config or data.
 """
@@ -59,10 +59,14 @@ def data_template(data_files: list[str]) -> str | None:
     return None
 
 
-def prompt_block(cfg: Any, fmt: str) -> dict[str, Any]:
+def prompt_block(cfg: Any, rendering: str) -> dict[str, Any]:
+    """How the trained folder expects its prompts (models.manifest.trained_prompt reads it back).
+
+    `rendering` is data.prompts' chat | plain | joined; `format` (chat | plain) is kept for readers
+    of older manifests."""
     template = cfg.template or data_template(list(cfg.data))
-    return {"format": fmt, "template": template,
-            "note": "eval/sample with --model DIR use this format and template unless told otherwise"}
+    return {"rendering": rendering, "format": "chat" if rendering == "chat" else "plain", "template": template,
+            "note": "eval/sample with --model DIR render prompts this way, with this template unless told otherwise"}
 
 
 def portable_adapter_config(out: Path, model_name: str) -> None:

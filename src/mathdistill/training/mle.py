@@ -1,7 +1,7 @@
 """The MLE family (sft, neg, mix, nt, ul): one weighted token loss on our Trainer.
 
-The methods differ only in their table row: which rows they learn from and the (CE, unlikelihood)
-weights of a negative example's tokens.
+The methods differ only in their table row: which rows they learn from, the (CE, unlikelihood)
+weights of a negative example's tokens and how the loss is normalised (training.collate).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def build_mle(cfg: Any, method: Any, progress: bool = True) -> dict[str, Any]:
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
     collator = Collator(tok.pad_token_id, cfg.packing, method.negative_weights(cfg.neg_lambda))
     trainer = WeightedLossTrainer(model=model, args=args, train_dataset=features(examples), processing_class=tok,
-                                  data_collator=collator)
+                                  data_collator=collator, normalize=method.normalize, ul_level=cfg.ul_level)
     return {"trainer": trainer, "model": model, "tok": tok, "stats": stats, "path": path}
 
 

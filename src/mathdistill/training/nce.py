@@ -16,21 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from mathdistill._optional import require
+from mathdistill.training.collate import pop_loss_inputs, segment_ids
 from mathdistill.training.trainer import WeightedLossTrainer
 
 torch = require("torch", "train")
 F = torch.nn.functional
 EPS = 1e-7
-
-
-def segment_ids(labels: Any, position_ids: Any | None) -> Any:
-    """One id per sequence: rows of a padded batch, or examples of a packed row (position resets)."""
-    b, n = labels.shape
-    rows = torch.arange(b, device=labels.device)[:, None].expand(b, n)
-    if position_ids is None:
-        return rows
-    seg = (position_ids == 0).long().cumsum(-1) - 1
-    return rows * n + seg
 
 
 def sequence_weights(z_t: Any, z_n: Any, seg: Any, tau: float = 1.0) -> tuple[Any, Any]:
@@ -63,7 +54,7 @@ class NCETrainer(WeightedLossTrainer):
         from mathdistill.models.nat import set_mode
 
         labels = inputs.pop("labels")
-        inputs.pop("ce_weight"), inputs.pop("ul_weight")
+        pop_loss_inputs(inputs)
         # Logits only where a label follows (logits_to_keep): three [tokens, vocab] tensors are the memory peak.
         keep = (labels[:, 1:] != -100).any(0).nonzero().squeeze(-1)
         tgt = labels[:, keep + 1]

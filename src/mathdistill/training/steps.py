@@ -48,6 +48,7 @@ def finish(trainer: Any, tok: Any, cfg: Any, model: Any, **fields: Any) -> dict[
     from mathdistill.training.manifest import portable_adapter_config, write_manifest
 
     out = Path(cfg.output_dir)
+    stop_on_end_of_turn(model, tok, (fields.get("data") or {}).get("end_of_turn") or [])
     trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes on the main process only
     if not trainer.is_world_process_zero():
         return {"status": "complete", "method": cfg.method, "rank": trainer.args.process_index}
@@ -64,6 +65,23 @@ def finish(trainer: Any, tok: Any, cfg: Any, model: Any, **fields: Any) -> dict[
     doc = write_manifest(out, cfg, merged=merged, world_size=trainer.args.world_size, **fields)
     log.info("train: wrote %s", out)
     return doc
+
+
+def stop_on_end_of_turn(model: Any, tok: Any, tokens: list[str]) -> None:
+    """The trained model ends its answers with the end-of-turn token it was trained on: generation
+    (transformers, vLLM: generation_config.json's eos_token_id) must stop there too, also when it is
+    not the tokenizer's EOS (a base model trained on a chat template)."""
+    gen = getattr(model, "generation_config", None)
+    if gen is None or not tokens:
+        return
+    have = gen.eos_token_id if isinstance(gen.eos_token_id, list) else [gen.eos_token_id]
+    ids = [i for i in have if i is not None]
+    for t in tokens:
+        i = tok.convert_tokens_to_ids(t)
+        if isinstance(i, int) and i not in ids:
+            ids.append(i)
+    if ids and ids != [i for i in have if i is not None]:
+        gen.eos_token_id = ids if len(ids) > 1 else ids[0]
 
 
 def prepare_data(cfg: Any, method: Any) -> tuple[str, Any, list[Any], Any]:
@@ -96,12 +114,18 @@ def metrics(result: Any, trainer: Any, secs: float) -> dict[str, Any]:
 def report_data(stats: Any, cfg: Any) -> None:
     notes = []
     if stats.dropped_too_long:
-        notes.append(f"{stats.dropped_too_long} dropped (longer than max_length={cfg.max_length})")
+        traces = getattr(stats, "traces_too_long", 0)
+        notes.append(f"{stats.dropped_too_long} dropped (longer than max_length={cfg.max_length}"
+                     + (f"; {traces} of them reasoning traces, never cut before their answer)" if traces else ")"))
     if stats.truncated:
         notes.append(f"{stats.truncated} truncated to max_length={cfg.max_length}")
     if stats.prompt_too_long:
         notes.append(f"{stats.prompt_too_long} dropped (prompt alone fills max_length)")
     if stats.skipped_by_method:
         notes.append(f"{stats.skipped_by_method} rows not used by --method {cfg.method}")
+    if stats.references_dropped:
+        notes.append(f"{stats.references_dropped} reference solutions left out (references: false)")
+    if stats.over_max_chars:
+        notes.append(f"{stats.over_max_chars} dropped (question + completion >= max_chars={cfg.max_chars})")
     log.info("train: %s rows from %s%s", stats.rows, ", ".join(stats.files),
              f"; {'; '.join(notes)}" if notes else "")

@@ -13,11 +13,14 @@ from mathdistill._optional import require
 transformers = require("transformers", "train")
 
 from mathdistill.training.collate import (
-    aligned_weighted_sum,
+    group_counts,
     kept_token_losses,
     label_positions,
+    loss_sums,
+    normalized_loss,
+    pop_loss_inputs,
+    segment_ids,
     token_losses,
-    weighted_loss_sum,
 )
 
 
@@ -35,38 +38,97 @@ def accepts_logits_to_keep(model: Any) -> bool:
 
 
 class WeightedLossTrainer(transformers.Trainer):
-    """Token-sum of the weighted loss divided by the label-token count of the whole
-    accumulated batch (`num_items_in_batch`), so gradient accumulation and packing give the
-    same loss as one big padded batch."""
+    """The weighted token loss (training.collate.loss_sums), normalised per the method's row:
+
+    joint: token sum divided by the label-token count of the whole accumulated batch
+    (`num_items_in_batch`), so gradient accumulation and packing give the same loss as one big
+    padded batch; separate (NT, UL): positives and negatives each divided by their own count in
+    the accumulated batch (counted in get_batch_samples)."""
 
     loss_is_scaled_for_ga = True
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, normalize: str = "joint", ul_level: str = "token", **kwargs: Any):
         super().__init__(*args, **kwargs)
         # Our compute_loss always wants the token count of the accumulated batch.
         self.model_accepts_loss_kwargs = True
         self._loss_shifts_labels = True
+        self.normalize, self.ul_level = normalize, ul_level
+        self._group_counts: Any = None  # of the accumulated batch being trained on
+
+    def get_batch_samples(self, *args: Any, **kwargs: Any) -> Any:
+        batch_samples, num_items = super().get_batch_samples(*args, **kwargs)
+        if self.normalize == "separate" and batch_samples:
+            counts = sum(group_counts(b["labels"], b["negative"], segment_ids(b["labels"], b.get("position_ids")))
+                         for b in batch_samples)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                counts = self.accelerator.gather(counts.to(self.args.device)).reshape(-1, 3).sum(0)
+            self._group_counts = counts
+        return batch_samples, num_items
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
         labels = inputs.pop("labels")
-        ce_w, ul_w = inputs.pop("ce_weight"), inputs.pop("ul_weight")
+        w = pop_loss_inputs(inputs)
+        seg = segment_ids(labels, inputs.get("position_ids"))
         if getattr(self, "_keep_ok", None) is None:  # signature inspection once, not every step
             self._keep_ok = accepts_logits_to_keep(model)
         keep = label_positions(labels) if self._keep_ok else None
         if keep is None:
             outputs = model(**inputs, use_cache=False)
-            total = weighted_loss_sum(token_losses(outputs.logits, labels), labels, ce_w, ul_w)
+            ce, tgt, at = token_losses(outputs.logits, labels), labels[:, 1:], slice(1, None)
         else:
             # The LM head (vocab x hidden) runs only where a label follows: prompts and pads cost no logits.
             outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
             ce, tgt = kept_token_losses(outputs.logits, labels, keep)
-            total = aligned_weighted_sum(ce, tgt, ce_w[:, keep + 1], ul_w[:, keep + 1])
-        denom = num_items_in_batch if num_items_in_batch is not None else (labels[:, 1:] != -100).sum()
-        loss = total / denom.clamp_min(1) if hasattr(denom, "clamp_min") else total / max(1, int(denom))
-        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-            loss = loss * self.accelerator.num_processes  # denom was gathered over all processes
+            at = keep + 1
+        sums = loss_sums(ce, tgt, w["ce_weight"][:, at], w["ul_weight"][:, at], w["negative"][:, at], seg[:, at],
+                         self.ul_level)
+        if self.normalize == "separate":
+            counts = self._group_counts if model.training and self._group_counts is not None \
+                else group_counts(labels, w["negative"], seg)
+            loss = normalized_loss(sums, counts)
+            gathered = model.training and self._group_counts is not None
+        else:
+            denom = num_items_in_batch if num_items_in_batch is not None else (labels[:, 1:] != -100).sum()
+            total = sums[0] + sums[1] + sums[2]
+            loss = total / denom.clamp_min(1) if hasattr(denom, "clamp_min") else total / max(1, int(denom))
+            gathered = num_items_in_batch is not None
+        if self.args.average_tokens_across_devices and gathered and self.args.world_size > 1:
+            loss = loss * self.accelerator.num_processes  # the counts were gathered over all processes
         return (loss, outputs) if return_outputs else loss
+
+
+def world_size() -> int:
+    """Processes of this training run (torchrun / accelerate set WORLD_SIZE)."""
+    import os
+
+    return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+
+
+def accumulation_steps(cfg: Any, world: int | None = None) -> int:
+    """Micro-batches per optimizer step: from global_batch_size when set, whatever the number of devices."""
+    from mathdistill.errors import ConfigError
+
+    if not cfg.global_batch_size:
+        return int(cfg.gradient_accumulation_steps)
+    world = world or world_size()
+    per_step = cfg.per_device_train_batch_size * world
+    if cfg.global_batch_size % per_step:
+        raise ConfigError(f"global_batch_size {cfg.global_batch_size} is not a multiple of per_device_train_batch_size "
+                          f"{cfg.per_device_train_batch_size} x {world} device(s)")
+    return cfg.global_batch_size // per_step
+
+
+def warmup_kwargs(cfg: Any, args_cls: Any) -> dict[str, Any]:
+    """Warmup as this transformers version reads it. 4.x has `warmup_ratio` and an integer
+    `warmup_steps`; 5.x dropped `warmup_ratio` and reads a float `warmup_steps` < 1 as a ratio."""
+    import dataclasses
+
+    if cfg.warmup_steps:
+        return {"warmup_steps": int(cfg.warmup_steps)}
+    if "warmup_ratio" in {f.name for f in dataclasses.fields(args_cls)}:
+        return {"warmup_ratio": float(cfg.warmup_ratio), "warmup_steps": 0}
+    return {"warmup_steps": float(cfg.warmup_ratio)}
 
 
 def training_arguments(cfg: Any, bf16: bool, progress: bool, **override: Any) -> Any:
@@ -75,8 +137,8 @@ def training_arguments(cfg: Any, bf16: bool, progress: bool, **override: Any) ->
     kw: dict[str, Any] = dict(
         output_dir=cfg.output_dir, learning_rate=cfg.learning_rate, num_train_epochs=cfg.num_train_epochs,
         max_steps=cfg.max_steps, per_device_train_batch_size=cfg.per_device_train_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        warmup_steps=cfg.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio of total steps
+        gradient_accumulation_steps=accumulation_steps(cfg),
+        **warmup_kwargs(cfg, transformers.TrainingArguments),
         lr_scheduler_type=cfg.lr_scheduler_type, weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
         seed=cfg.seed, data_seed=cfg.seed, save_strategy="steps", save_steps=cfg.save_steps,
         save_total_limit=cfg.save_total_limit, logging_steps=cfg.logging_steps, logging_first_step=True,

@@ -4,6 +4,9 @@
 (cycling); prompts matching nothing get `default`. Responses are a pure function of
 (prompt, seed, index), so reruns are reproducible.
 
+With `logprobs` asked, each word is a token: its id a hash of the word in a vocabulary of 1,000,
+its top-K that id and the next ones, with made-up log-probs (for the sidecar's orchestration tests).
+
 `by_seed=True` picks response `(seed + j) % len(script[key])` for the j-th completion of a
 request instead of a per-key counter, so a resumed run in a fresh process asks for and gets
 the same responses; `delay_s` sleeps per request (to kill a run mid-way in tests).
@@ -31,6 +34,10 @@ class FakeBackend(Backend):
         self.calls: list[GenerationRequest] = []
         self._counters: dict[str, int] = {}
 
+    @classmethod
+    def max_logprobs(cls, options: Any) -> int | None:
+        return 20
+
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         out = []
         for r in requests:
@@ -54,5 +61,18 @@ class FakeBackend(Backend):
                 finish = "length" if len(words) > r.params.max_tokens else "stop"
                 comps.append(Completion(" ".join(words[: r.params.max_tokens]) if finish == "length" else text,
                                         finish, min(len(words), r.params.max_tokens)))
+                if r.params.logprobs:
+                    comps[-1].logprobs = _fake_logprobs(words[: r.params.max_tokens], r.params.logprobs)
             out.append(comps)
         return out
+
+
+def _fake_logprobs(words: list[str], k: int) -> Any:
+    import zlib
+
+    from mathdistill.store.logprobs import TokenLogprobs
+
+    ids = [zlib.crc32(w.encode()) % 1000 for w in words]
+    top = [[(t + j) % 1000 for j in range(k)] for t in ids]
+    lps = [[-0.5 - j for j in range(k)] for _ in ids]
+    return TokenLogprobs(ids, [-0.5] * len(ids), top, lps)

@@ -11,6 +11,8 @@ asked again one completion at a time, and remembers that for later requests.
 Chat completions are used when the request carries messages (`api="auto"`), the legacy
 completions endpoint for plain prompts. Token counts come from `usage`; with n > 1 the
 server reports only the total, which is split evenly across the choices (approximate).
+A chat message's `reasoning_content` / `reasoning` (a server started with a reasoning parser, or an
+API of a reasoning model) is kept apart from the answer (`Completion.reasoning`, docs/longcot.md).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
 from mathdistill._optional import require
 from mathdistill.errors import BackendError, ConfigError
+from mathdistill.grading.reasoning import THINK_TAGS, split_reasoning
+from mathdistill.io.redact import redact_text
 from mathdistill.sampling.base import Backend, Completion, GenerationRequest
 
 
@@ -48,14 +52,40 @@ def _is_local(url: str | None) -> bool:
     return bool(url) and urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
+def _number(options: Mapping[str, Any], name: str, *, integer: bool, low: float, strict: bool,
+            why: str) -> None:
+    if name not in options:
+        return
+    v = options[name]
+    kind = (int,) if integer else (int, float)
+    ok = isinstance(v, kind) and not isinstance(v, bool) and (v > low if strict else v >= low)
+    if not ok:
+        bound = f"> {low:g}" if strict else f">= {low:g}"
+        raise ConfigError(f"{name} must be {'an integer' if integer else 'a number'} {bound} ({why}), got {v!r}")
+
+
 class OpenAIBackend(Backend):
     name = "openai"
     loads_local_weights = False
     chat_api = True  # with the default api="auto"; set per instance from `api`
 
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        # concurrency 0 would wait forever on its semaphore; negative values fail deep in asyncio/openai.
+        _number(options, "concurrency", integer=True, low=1, strict=False, why="requests in flight at once")
+        _number(options, "max_retries", integer=True, low=0, strict=False, why="0: no retries")
+        _number(options, "timeout_s", integer=False, low=0, strict=True, why="seconds per request")
+        _number(options, "backoff_base_s", integer=False, low=0, strict=False, why="seconds")
+        _number(options, "backoff_max_s", integer=False, low=0, strict=False, why="seconds")
+        if "api" in options and options["api"] not in ("auto", "chat", "completions"):
+            raise ConfigError(f"api must be auto, chat or completions, got {options['api']!r}")
+
     def __init__(self, model: str, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
                  api: str = "auto", concurrency: int = 16, max_retries: int = 6, backoff_base_s: float = 0.5,
-                 backoff_max_s: float = 30.0, timeout_s: float = 600.0, send_seed: bool = True, **_: Any):
+                 backoff_max_s: float = 30.0, timeout_s: float = 600.0, send_seed: bool = True,
+                 token_ids: bool = False, **_: Any):
+        self.check_options({"api": api, "concurrency": concurrency, "max_retries": max_retries,
+                            "backoff_base_s": backoff_base_s, "backoff_max_s": backoff_max_s, "timeout_s": timeout_s})
         require("openai", "api")
         self.model = model
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
@@ -68,14 +98,22 @@ class OpenAIBackend(Backend):
         self.api, self.concurrency, self.max_retries = api, concurrency, max_retries
         self.backoff_base_s, self.backoff_max_s, self.timeout_s = backoff_base_s, backoff_max_s, timeout_s
         self.send_seed = send_seed
+        # vLLM's server extension: log-prob tokens as "token_id:N", so `--logprobs` records ids, not strings.
+        self.token_ids = token_ids
+        self.logprob_tokens = "id" if token_ids else "string"
         self.n_supported: bool | None = None
         self.retries = 0  # total retries made (for logs and tests)
         self.chat_api = api == "chat" or api == "auto"
 
+    @classmethod
+    def max_logprobs(cls, options: Mapping[str, Any]) -> int | None:
+        return 20  # the OpenAI API's top_logprobs bound (a vLLM server's default max_logprobs too)
+
     def describe(self) -> dict[str, Any]:
         import openai
 
-        return {"name": self.name, "model": self.model, "base_url": self.base_url, "api": self.api,
+        return {"name": self.name, "model": self.model, "base_url": redact_text(self.base_url or "") or None,
+                "api": self.api,
                 "concurrency": self.concurrency, "max_retries": self.max_retries, "send_seed": self.send_seed,
                 "openai": openai.__version__, "n_supported": self.n_supported}
 
@@ -133,6 +171,10 @@ class OpenAIBackend(Backend):
         chat = self.api == "chat" or (self.api == "auto" and r.messages is not None)
         if p.stop and not chat:
             kw["stop"] = list(p.stop)[:4]  # the OpenAI API accepts at most 4
+        if p.logprobs:
+            kw.update({"logprobs": True, "top_logprobs": p.logprobs} if chat else {"logprobs": p.logprobs})
+            if self.token_ids:
+                kw["extra_body"] = {"return_tokens_as_token_ids": True}
         try:
             async with sem:
                 if chat:
@@ -143,19 +185,92 @@ class OpenAIBackend(Backend):
         except openai.APIError as e:
             if isinstance(e, openai.BadRequestError) and n > 1:
                 raise  # perhaps only `n` is refused: the caller asks one completion at a time
-            raise BackendError(f"{self.base_url or 'OpenAI'}: {type(e).__name__}: {e} "
-                               f"(max_retries={self.max_retries})") from None
-        return _completions(resp, chat)
+            raise BackendError(redact_text(f"{self.base_url or 'OpenAI'}: {type(e).__name__}: {e} "
+                                           f"(max_retries={self.max_retries})")) from None
+        comps = _completions(resp, chat)
+        if p.logprobs:
+            for c, choice in zip(comps, sorted(resp.choices, key=lambda c: c.index), strict=True):
+                c.logprobs = choice_logprobs(choice, chat)
+        return comps
+
+
+def _token(t: Any) -> Any:
+    """A log-prob token as the server sent it: an id for vLLM's "token_id:N" form, else the string."""
+    if isinstance(t, str) and t.startswith("token_id:") and t[9:].lstrip("-").isdigit():
+        return int(t[9:])
+    return t
+
+
+def choice_logprobs(choice: Any, chat: bool) -> Any:
+    """A choice's per-token log-probs as TokenLogprobs (token strings unless the server sent ids).
+    None when the server sent none although asked."""
+    from mathdistill.store.logprobs import TokenLogprobs
+
+    lp = getattr(choice, "logprobs", None)
+    if lp is None:
+        return None
+    if chat:
+        content = lp.content or []
+        return TokenLogprobs([_token(t.token) for t in content], [float(t.logprob) for t in content],
+                             [[_token(x.token) for x in (t.top_logprobs or [])] for t in content],
+                             [[float(x.logprob) for x in (t.top_logprobs or [])] for t in content])
+    tops = [sorted((d or {}).items(), key=lambda kv: -kv[1]) for d in (lp.top_logprobs or [])]
+    tokens = list(lp.tokens or [])
+    return TokenLogprobs([_token(t) for t in tokens],
+                         [float("nan") if v is None else float(v) for v in (lp.token_logprobs or [])],
+                         [[_token(t) for t, _ in top] for top in tops], [[float(v) for _, v in top] for top in tops])
+
+
+def _split_evenly(total: int | None, i: int, n: int) -> int | None:
+    if total is None or not n:
+        return None
+    return total // n + (1 if i < total % n else 0)
+
+
+def message_reasoning(message: Any) -> str | None:
+    """The reasoning a chat completion's message carries: `reasoning_content` (vLLM with
+    --reasoning-parser up to 0.10, DeepSeek's API) or `reasoning` (vLLM since, OpenRouter, others)."""
+    extra = getattr(message, "model_extra", None) or {}
+    for name in ("reasoning_content", "reasoning"):
+        v = getattr(message, name, None)
+        if v is None:
+            v = extra.get(name)
+        if isinstance(v, str):
+            return v
+    return None
+
+
+def server_split(reasoning: str, content: str) -> tuple[str, str, bool]:
+    """(answer, reasoning, closed) of a message the server split.
+
+    The server does not say whether the reasoning closed: an empty answer after it is read as a
+    reasoning that never closed (truncated), the only reading that never grades a half-finished
+    thought; a non-empty answer means it closed. vLLM's parsers end the reasoning at the FIRST
+    closing tag, so a second block can sit in the answer: it is re-split by our rule (the answer is
+    what follows the last closing tag), the reasoning keeping both blocks as the model wrote them."""
+    more = split_reasoning(content) if "think>" in content else None
+    if more is None or more.closed is None:
+        answer = content.strip()
+        return answer, reasoning.strip(), bool(answer)
+    joined = f"{reasoning.strip()}{THINK_TAGS[1]}{more.reasoning}"
+    return more.answer, joined, bool(more.closed)
 
 
 def _completions(resp: Any, chat: bool) -> list[Completion]:
     choices = sorted(resp.choices, key=lambda c: c.index)
     total = getattr(resp.usage, "completion_tokens", None) if resp.usage else None
+    details = getattr(resp.usage, "completion_tokens_details", None) if resp.usage else None
+    total_reasoning = getattr(details, "reasoning_tokens", None) if details is not None else None
     out = []
     for i, c in enumerate(choices):
         text = (c.message.content or "") if chat else (c.text or "")
-        tokens = None
-        if total is not None and choices:
-            tokens = total // len(choices) + (1 if i < total % len(choices) else 0)
-        out.append(Completion(text, c.finish_reason, tokens))
+        tokens = _split_evenly(total, i, len(choices))
+        comp = Completion(text, c.finish_reason, tokens)
+        reasoning = message_reasoning(c.message) if chat else None
+        if reasoning is not None and reasoning.strip():  # some APIs send "" for "no reasoning"
+            comp.text, comp.reasoning, comp.reasoning_closed = server_split(reasoning, text)
+            # A count of 0 with a reasoning present is a parser that could not count (a pre-filled
+            # opening tag is not in the output): unknown, not zero.
+            comp.reasoning_tokens = _split_evenly(total_reasoning, i, len(choices)) or None
+        out.append(comp)
     return out

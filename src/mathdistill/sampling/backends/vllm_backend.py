@@ -9,11 +9,13 @@ seed (`seed_mode = "engine"`, written to run.json).
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from mathdistill._optional import require
@@ -71,6 +73,108 @@ def _shutdown(llm: Any, reaper: Any) -> None:
         reaper.wait()
 
 
+# What vLLM reads from a model folder besides the weights and config.json: two folders that agree on
+# all of them give one engine but for its weights.
+_ENGINE_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+                 "vocab.json", "merges.txt", "tokenizer.model", "chat_template.jinja", "chat_template.json",
+                 "generation_config.json", "preprocessor_config.json")
+# config.json keys vLLM does not read: the saving library writes them (training sets use_cache=False).
+_CONFIG_NOISE = frozenset({"_name_or_path", "_model_name_or_path", "transformers_version", "use_cache"})
+
+
+def _read(path: Path) -> Any:
+    if path.suffix == ".json":
+        try:
+            return json.loads(path.read_text())
+        except ValueError:
+            pass
+    return path.read_bytes()
+
+
+def weights_only_change(old: str, new: str) -> str | None:
+    """None when an engine started on folder `old` serves folder `new` once its weights are reloaded
+    (same config.json but for keys vLLM does not read, same tokenizer, templates, generation config);
+    else why not, for the log."""
+    a, b = Path(old), Path(new)
+    if not (a.is_dir() and b.is_dir()):
+        return "not two local model folders"
+    if not any(b.glob("*.safetensors")) and not any(b.glob("*.bin")):
+        return f"no weight files in {b}"
+    try:
+        ca, cb = (json.loads((d / "config.json").read_text()) for d in (a, b))
+    except (OSError, ValueError) as e:
+        return f"config.json unreadable ({e})"
+    keys = sorted(k for k in set(ca) | set(cb) if k not in _CONFIG_NOISE and ca.get(k) != cb.get(k))
+    if keys:
+        return f"config.json differs in {', '.join(keys)}"
+    for name in _ENGINE_FILES:
+        fa, fb = a / name, b / name
+        if fa.exists() != fb.exists():
+            return f"{name} is in one folder only"
+        if fa.exists() and _read(fa) != _read(fb):
+            return f"{name} differs"
+    return None
+
+
+def reasoning_parser(name: str | None, tokenizer: Any) -> Any | None:
+    """vLLM's reasoning parser `name` for `tokenizer`, or None: not shipped by this vLLM, or the
+    tokenizer lacks its tags as tokens. Then the completion -> Sample step splits with our splitter."""
+    if not name:
+        return None
+    try:
+        from vllm.reasoning import ReasoningParserManager
+
+        return ReasoningParserManager.get_reasoning_parser(name)(tokenizer)
+    except Exception as e:  # noqa: BLE001 - any failure means the same: use our splitter
+        logger.info("vllm: reasoning parser %s not used (%s: %s); splitting with the family's tags",
+                    name, type(e).__name__, e)
+        return None
+
+
+def apply_parser(parser: Any, family: Any, c: Completion, token_ids: list[int]) -> None:
+    """Split `c` with vLLM's parser, as `vllm serve --reasoning-parser` would.
+
+    vLLM's parser does not say whether the reasoning closed, and reads a second reasoning block as
+    part of the answer; our splitter (`family.split`) decides both, so every bad input gets the
+    outcome docs/longcot.md gives it whichever backend made it. A parser that finds no reasoning, or
+    cannot parse text at all (gpt-oss's only detects boundaries), leaves `c` to the splitter."""
+    try:
+        reasoning, content = parser.extract_reasoning(c.text, None)
+    except Exception:  # noqa: BLE001 - NotImplementedError (gpt-oss) or a parser bug: our splitter
+        return
+    if reasoning is None:
+        return
+    ours = family.split(c.text)
+    content = (content or "").strip()
+    if ours.closed is not True or family.tags[1] in content or family.tags[0] in content:
+        c.text, c.reasoning, c.reasoning_closed = ours.answer, ours.reasoning, ours.closed
+    else:
+        c.text, c.reasoning, c.reasoning_closed = content, reasoning.strip(), True
+    if c.reasoning_closed is False:
+        c.reasoning_tokens = len(token_ids)
+        return
+    try:
+        counted = parser.count_reasoning_tokens(token_ids)
+    except Exception:  # noqa: BLE001
+        counted = 0
+    c.reasoning_tokens = counted or None  # 0: a pre-filled opening tag is not in the output; unknown
+
+
+def token_logprobs(out: Any, k: int) -> Any:
+    """A vLLM CompletionOutput's per-position {token id: Logprob} as TokenLogprobs: the sampled token's
+    log-prob and the K of rank 1..K (vLLM adds the sampled token when it ranks below K)."""
+    from mathdistill.store.logprobs import TokenLogprobs
+
+    ids, lps, top_ids, top_lps = list(out.token_ids), [], [], []
+    for tok, d in zip(ids, out.logprobs or [], strict=False):
+        sampled = d.get(tok)
+        lps.append(float(sampled.logprob) if sampled is not None else float("nan"))
+        top = sorted(((x.rank, t, x.logprob) for t, x in d.items() if x.rank is not None and x.rank <= k))[:k]
+        top_ids.append([t for _, t, _ in top])
+        top_lps.append([float(v) for _, _, v in top])
+    return TokenLogprobs(ids[:len(lps)], lps, top_ids, top_lps)
+
+
 class VLLMBackend(Backend):
     name = "vllm"
 
@@ -95,6 +199,7 @@ class VLLMBackend(Backend):
         if not self.cpu:
             kw["gpu_memory_utilization"] = gpu_memory_utilization
         self.engine_kwargs = kw
+        self.started_with = model  # the folder the engine was built from; `model` changes with load_weights
         logger.info("vllm: starting the engine for %s on %s", model, "CPU" if self.cpu else "GPU")
         before = _children()
         self.llm = LLM(**kw)
@@ -109,14 +214,53 @@ class VLLMBackend(Backend):
         return {"name": self.name, "model": self.model, "vllm": vllm.__version__, "cpu": self.cpu,
                 "seed_mode": self.seed_mode, "engine_seed": self.seed,
                 "engine_kwargs": {k: v for k, v in self.engine_kwargs.items() if k != "model"},
-                "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE") if self.cpu else None}
+                "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE") if self.cpu else None,
+                **({"engine_started_with": self.started_with} if self.started_with != self.model else {})}
+
+    def load_weights(self, model: str) -> bool:
+        """Reload the weights in place (vLLM's `reload_weights` worker call, which re-runs the CPU
+        kernels' weight packing) when `model` differs from the engine's model in weights only; the
+        prefix cache, computed with the old weights, is dropped. Greedy outputs then equal those of an
+        engine started on `model` (tests/sampling/test_vllm_reload.py). Saves the engine start: minutes
+        on CPU, where every new folder also recompiles the model."""
+        if model == self.model:
+            return True
+        why = weights_only_change(self.model, model)
+        if why is not None:
+            logger.info("vllm: a new engine for %s rather than a weight reload: %s", model, why)
+            return False
+        try:
+            self.llm.collective_rpc("reload_weights", kwargs={"weights_path": model})
+            self.llm.reset_prefix_cache()
+        except Exception as e:  # noqa: BLE001 - an older vLLM, a loader that cannot reload: start anew
+            logger.warning("vllm: reloading the weights of %s failed (%s: %s); starting a new engine",
+                           model, type(e).__name__, e)
+            return False
+        logger.info("vllm: loaded the weights of %s into the running engine", model)
+        self.model = model
+        return True
+
+    def park(self) -> bool:
+        # An idle vLLM-CPU engine takes no CPU time (measured: under 1% of a core) and keeps only its
+        # RAM (weights, KV cache space; vLLM-CPU has no sleep mode to give it back). On a GPU, its
+        # memory is what training needs.
+        return self.cpu
 
     def sampling_params(self, req: GenerationRequest) -> Any:
         from vllm import SamplingParams
 
         p = req.params
         return SamplingParams(n=p.n, temperature=p.temperature, top_p=p.top_p, max_tokens=p.max_tokens,
-                              stop=list(p.stop) or None, seed=None if self.cpu else p.seed)
+                              stop=list(p.stop) or None, seed=None if self.cpu else p.seed,
+                              logprobs=p.logprobs or None)
+
+    @classmethod
+    def max_logprobs(cls, options: Any) -> int | None:
+        return int(options.get("max_logprobs", 20))  # the engine's `max_logprobs` (vLLM's default: 20)
+
+    def use_reasoning(self, family: Any) -> None:
+        self._family = family if family.thinks else None
+        self._parser = reasoning_parser(family.vllm_parser, self.llm.get_tokenizer()) if self._family else None
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         if not requests:
@@ -124,8 +268,18 @@ class VLLMBackend(Backend):
         outs = self.llm.generate([r.prompt for r in requests], [self.sampling_params(r) for r in requests],
                                  use_tqdm=False)
         engine_seed = self.seed if self.cpu else None
-        return [[Completion(c.text, c.finish_reason, len(c.token_ids), engine_seed) for c in o.outputs]
-                for o in outs]
+        parser, family = getattr(self, "_parser", None), getattr(self, "_family", None)
+        comps = [[Completion(c.text, c.finish_reason, len(c.token_ids), engine_seed) for c in o.outputs]
+                 for o in outs]
+        for r, o, cs in zip(requests, outs, comps, strict=True):
+            if r.params.logprobs:
+                for c, out in zip(cs, o.outputs, strict=True):
+                    c.logprobs = token_logprobs(out, r.params.logprobs)
+        if parser is not None:
+            for o, cs in zip(outs, comps, strict=True):
+                for c, out in zip(cs, o.outputs, strict=True):
+                    apply_parser(parser, family, c, list(out.token_ids))
+        return comps
 
     def close(self) -> None:
         llm, self.llm = getattr(self, "llm", None), None

@@ -1,0 +1,2 @@
+"""Loss modules with tensor contracts of their own, tested against brute-force references (kd: top-K
+logit distillation)."""
