@@ -13,7 +13,15 @@ divided by their wall time. Ratios are against `ours-unpacked`, measured in the 
 (packed, the teacher's top-K from a sidecar of made-up log-probs at the student's own tokens, so every
 label token has a target) is also given against `ours-packed`.
 
+Precision is ours' default (bf16 autocast over fp32 weights where the hardware has native bf16, else
+fp32) for every config, TRL's included; `ours-packed-fp32` (named in --configs) is the fp32 baseline.
+Each config is also set against the machine's limit (`_peak.py`, measured before and after the
+configs in the same run): MFU = model FLOPs/s over the matmul peak of the dtype it trained in,
+model FLOPs = 6N per real token (4N with LoRA: frozen weights get no weight gradients) plus
+12·L·d·T per token of an example of T tokens for attention (PaLM's accounting).
+
     python benchmarks/training.py                       # SmolLM2-135M, 96 synthetic rows, batch 8, full FT
+    python benchmarks/training.py --configs ours-packed-fp32,ours-packed --source teacher --rows 64
     python benchmarks/training.py --source teacher --lora-r 8
     python benchmarks/training.py --model tiny --rows 256 --batch-size 16
 """
@@ -31,9 +39,9 @@ import tempfile
 from pathlib import Path
 
 CONFIGS = ("ours-packed", "ours-unpacked", "trl-sft", "trl-sft-padding-free", "ours-kd")
-# Not run unless named in --configs: ours packed with bf16 autocast over fp32 weights (HF Trainer's
-# `bf16=True`), what a bf16 training default (issue 22) is measured against.
-EXTRA_CONFIGS = ("ours-packed-bf16",)
+# Not run unless named in --configs: ours packed in fp32 (`bf16: false`), the setting before bf16 autocast
+# became the default where the hardware has native bf16; what that default is measured against.
+EXTRA_CONFIGS = ("ours-packed-fp32",)
 
 
 def make_rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
@@ -146,6 +154,15 @@ def model_shape(model) -> tuple[int, int, int]:
     return n, cfg.num_hidden_layers, cfg.hidden_size
 
 
+def default_bf16() -> bool:
+    """Whether ours trains in bf16 autocast by default here; TRL is given the same precision."""
+    from types import SimpleNamespace
+
+    from mathdistill.training.model import precision_info
+
+    return bool(precision_info(SimpleNamespace(bf16=None))["autocast"])
+
+
 def precision_of(args) -> str:
     return "bf16" if getattr(args, "bf16", False) else "fp16" if getattr(args, "fp16", False) else "fp32"
 
@@ -214,11 +231,10 @@ def child(name: str, a: argparse.Namespace) -> dict:
     common = dict(learning_rate=1e-5, num_train_epochs=1, per_device_train_batch_size=a.batch_size, seed=0,
                   report_to="none", save_strategy="no", logging_steps=1000, warmup_steps=0,
                   gradient_checkpointing=False,
-                  use_cpu=not torch.cuda.is_available(), bf16=torch.cuda.is_available(), disable_tqdm=True)
+                  use_cpu=not torch.cuda.is_available(), bf16=default_bf16(), disable_tqdm=True)
     rows = [json.loads(x) for x in Path(a.data).read_text().splitlines()]
     if name.startswith("ours"):
         from mathdistill.config import build
-        from mathdistill.training import model as student_model
         from mathdistill.training.config import TrainConfig
         from mathdistill.training.methods import method_spec
         from mathdistill.training.mle import build_mle
@@ -231,13 +247,8 @@ def child(name: str, a: argparse.Namespace) -> dict:
         cfg = build(TrainConfig, {"model": a.model, "data": [data], "output_dir": a.out, "learning_rate": 1e-5,
                                   "per_device_train_batch_size": a.batch_size, "packing": name != "ours-unpacked",
                                   "max_length": a.max_length, "save_steps": 10**6, "logging_steps": 1000,
-                                  "warmup_ratio": 0.0, "seed": 0, "lora": {"r": a.lora_r}, **extra})
-        if name.endswith("-bf16"):
-            # TrainConfig refuses bf16 on CPU today; ask the Trainer for autocast directly (fp32 master
-            # weights, bf16 matmuls), which is what a bf16 default would do.
-            import torch
-
-            student_model.precision = lambda _cfg: (torch.float32, True)
+                                  "warmup_ratio": 0.0, "seed": 0, "lora": {"r": a.lora_r}, **extra,
+                                  **({"bf16": False} if name.endswith("-fp32") else {})})
         if kd:
             from mathdistill.training.kd import build_kd
 
@@ -350,16 +361,21 @@ def main() -> None:
     print(f"{'config':24} {'tokens/s':>10} {'x unpacked':>11} {'peak MB':>9} {'x unpacked':>11} {'padded/real':>12} "
           f"{'dtype':>6} {'GFLOP/s':>8} {'MFU':>6} {'of bf16':>8} {'loss':>7}")
     for r in results:
-        rt = r["tokens_per_s"] / base["tokens_per_s"] if base else float("nan")
-        rm = r["peak_mb"] / base["peak_mb"] if base else float("nan")
+        rt = f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x" if base else "-"
+        rm = f"{r['peak_mb'] / base['peak_mb']:.2f}x" if base else "-"
         mfu = r["model_gflops"] / peak.get(r["dtype"], float("nan"))
-        print(f"{r['config']:24} {r['tokens_per_s']:>10.1f} {rt:>10.2f}x {r['peak_mb']:>9.0f} {rm:>10.2f}x "
+        print(f"{r['config']:24} {r['tokens_per_s']:>10.1f} {rt:>11} {r['peak_mb']:>9.0f} {rm:>11} "
               f"{r['padded_tokens'] / r['tokens']:>12.2f} {r['dtype']:>6} {r['model_gflops']:>8.1f} {mfu:>6.1%} "
               f"{r['model_gflops'] / peak['bf16']:>8.1%} {r['loss']:>7.4f}")
     by = {r["config"]: r for r in results}
     if "ours-kd" in by and "ours-packed" in by:
         print(f"ours-kd (top-{a.kd_k}) / ours-packed (SFT): "
               f"{by['ours-kd']['tokens_per_s'] / by['ours-packed']['tokens_per_s']:.2f}x tokens/s (target >= 0.8x)")
+    if "ours-packed-fp32" in by and "ours-packed" in by:
+        new, old = by["ours-packed"], by["ours-packed-fp32"]
+        print(f"ours-packed ({new['dtype']}, the default) / ours-packed-fp32: "
+              f"{new['tokens_per_s'] / old['tokens_per_s']:.2f}x tokens/s, {new['peak_mb'] / old['peak_mb']:.2f}x "
+              f"peak memory, loss {new['loss']:.4f} vs {old['loss']:.4f}")
     for ours in ("ours-packed",):
         for trl_name in ("trl-sft", "trl-sft-padding-free"):
             if ours in by and trl_name in by:

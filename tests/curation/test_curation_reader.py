@@ -39,6 +39,18 @@ def test_not_a_samples_dir(tmp_path):
         load_samples_dir(tmp_path)
 
 
+def test_empty_samples_file_is_refused_by_the_library(tmp_path):
+    from mathdistill.curation.config import CurateConfig
+    from mathdistill.curation.pipeline import curate
+
+    d = write_dir(tmp_path / "s", [], [problem("P")])
+    with pytest.raises(DataError, match=r"s/samples.jsonl: no samples to curate"):
+        load_samples_dir(d)
+    with pytest.raises(DataError, match=r"s/samples.jsonl: no samples to curate"):
+        curate(d, tmp_path / "o", CurateConfig(plots=False))
+    assert not (tmp_path / "o").exists()
+
+
 def test_duplicate_keys_keep_first(tmp_path):
     d = write_dir(tmp_path / "s", [mk("P", 0, "a", True), mk("P", 0, "b", False)], [problem("P")])
     sd = load_samples_dir(d)

@@ -84,6 +84,28 @@ def test_metrics_from_scripted_samples(data_file, tmp_path):
     assert (out / "config.yaml").exists() and (out / "per_problem.jsonl").exists()
 
 
+def test_refused_eval_writes_nothing(data_file, tmp_path):
+    """run_eval reads the problems and resolves the model before it makes its folder."""
+    from mathdistill.errors import BackendError, DataError, MathdistillError
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match="empty.jsonl: no problems"):
+        run_eval(_cfg(data_file, out, data=[data_file, str(empty)]), Counting(), progress=False)
+    assert not out.exists()
+    with pytest.raises(MathdistillError, match="no such model folder"):
+        run_eval(_cfg(data_file, out, backend="hf", model=str(tmp_path / "nomodel")), progress=False)
+    assert not out.exists()
+
+    def no_start():
+        raise BackendError("the server is not up")
+
+    with pytest.raises(BackendError, match="not up"):
+        run_eval(_cfg(data_file, out), no_start, progress=False)
+    assert not out.exists()
+
+
 def test_rerun_uses_cache_and_resumes_after_kill(data_file, tmp_path):
     out = tmp_path / "run"
     first = Counting()

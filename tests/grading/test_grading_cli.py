@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from mathdistill.cli.main import app
@@ -75,3 +76,40 @@ def test_grade_cli_answer_mode(tmp_path):
         assert rows[0]["grader"].endswith("" if mode == "auto" else f"+mode={mode}")
     assert json.loads((tmp_path / "out.jsonl.meta.json").read_text())["mode"] == "auto"
     assert CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--mode", "bare"]).exit_code == 1
+
+
+def test_grade_file_checks_every_line_before_writing(tmp_path):
+    """The library refuses a bad input itself: one error naming file, line and field, nothing written."""
+    from mathdistill.errors import DataError
+    from mathdistill.grading.files import grade_file
+
+    out = tmp_path / "sub" / "o.jsonl"
+    src = tmp_path / "bad.jsonl"
+    _write(src, [{"response": "\\boxed{1}", "answer": "1"}] * 3 + [{"response": ["\\boxed{2}"], "answer": "2"}])
+    with pytest.raises(DataError, match=r"bad.jsonl:4: field 'response': expected a string, got list"):
+        grade_file(str(src), str(out), workers=1, progress=False)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"empty.jsonl: no lines to grade"):
+        grade_file(str(empty), str(out), workers=1, progress=False)
+    assert not (tmp_path / "sub").exists()
+
+
+def test_grading_entry_points_refuse_a_timeout_not_above_zero(tmp_path):
+    from mathdistill.errors import ConfigError
+    from mathdistill.grading.files import grade_file
+    from mathdistill.grading.pool import GradingPool, grade_many
+    from mathdistill.grading.regrade import regrade_run
+
+    src = tmp_path / "in.jsonl"
+    _write(src, [{"response": "\\boxed{1}", "answer": "1"}])
+    for t in (0, -1.0, float("nan")):
+        with pytest.raises(ConfigError, match="timeout_s must be > 0"):
+            GradingPool(1, t)
+        with pytest.raises(ConfigError, match="timeout_s must be > 0"):
+            grade_many([("\\boxed{1}", "1")], timeout_s=t)
+        with pytest.raises(ConfigError, match="timeout_s must be > 0"):
+            grade_file(str(src), str(tmp_path / "o.jsonl"), workers=1, timeout_s=t, progress=False)
+        with pytest.raises(ConfigError, match="timeout_s must be > 0"):
+            regrade_run(tmp_path, timeout_s=t)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from mathdistill.io.jsonl import read_jsonl
 pytestmark = pytest.mark.slow
 
 DATA = "arith:steps=1-2"
-TRAIN_ROWS = 32
+TRAIN_ROWS = 16
 PROBLEMS = 8
 
 
@@ -48,16 +49,24 @@ def cli(*args: str, timeout: float = 900) -> None:
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
 
 
-def think_base(smollm2_path: str, out: Path) -> str:
-    """SmolLM2 with `<think>` and `</think>` as (non-special, so they stay in decoded text) tokens."""
+def think_base(smollm2_path: str, out: Path, like: dict[str, str]) -> str:
+    """SmolLM2 with `<think>` and `</think>` as (non-special, so they stay in decoded text) tokens.
+
+    Each new token starts as a copy of the token it replaces in the training targets (`like`: the
+    first word of the work, `The` of the answer): the embeddings are tied, so it starts as likely as
+    that token where it belongs, and a dozen CPU steps teach the format (from a mean init they do not)."""
     import torch
     import transformers
 
     tok = transformers.AutoTokenizer.from_pretrained(smollm2_path)
-    tok.add_tokens(["<think>", "</think>"])
+    tok.add_tokens(list(like))
     torch.manual_seed(0)
     model = transformers.AutoModelForCausalLM.from_pretrained(smollm2_path, dtype=torch.float32)
     model.resize_token_embeddings(len(tok))
+    emb = model.get_input_embeddings().weight
+    with torch.no_grad():
+        for new, old in like.items():
+            emb[tok.convert_tokens_to_ids(new)] = emb[tok(old, add_special_tokens=False)["input_ids"][0]]
     model.save_pretrained(out)
     tok.save_pretrained(out)
     return str(out)
@@ -141,6 +150,7 @@ def check_graded_on_the_answer(rows: list[dict], stats: dict[str, dict]) -> None
                                       for r in mine), (pid, st)
 
 
+@pytest.mark.timeout(3600)  # about 6 minutes alone on 2 CPU cores; much more on shared ones
 def test_think_trained_student_served_with_a_reasoning_parser(tmp_path, smollm2_path):
     pytest.importorskip("vllm")
     pytest.importorskip("openai")
@@ -152,9 +162,10 @@ def test_think_trained_student_served_with_a_reasoning_parser(tmp_path, smollm2_
     from mathdistill.training.config import TrainConfig
 
     t0 = time.monotonic()
-    base = think_base(smollm2_path, tmp_path / "base")
     prompter = make_prompter("gsm8k")
     train_problems = load_problems(DATA, "train", limit=TRAIN_ROWS)
+    first = Counter(p.solution.split()[0] for p in train_problems).most_common(1)[0][0]
+    base = think_base(smollm2_path, tmp_path / "base", {"<think>": first, "</think>": "The"})
     data = think_rows(tmp_path / "think.jsonl", train_problems, prompter)
     # The trainer's target is the whole trace: opening tag, reasoning, closing tag, answer.
     by_id = {p.id: p for p in train_problems}
@@ -165,8 +176,8 @@ def test_think_trained_student_served_with_a_reasoning_parser(tmp_path, smollm2_
         assert target.startswith(f"<think>\n{work}\n</think>\n\nThe answer is {p.answer}."), target
 
     student = tmp_path / "student"
-    cfg = build(TrainConfig, {"model": base, "data": [data], "output_dir": str(student), "max_steps": 24,
-                              "per_device_train_batch_size": 4, "learning_rate": 2e-4, "save_steps": 1000,
+    cfg = build(TrainConfig, {"model": base, "data": [data], "output_dir": str(student), "max_steps": 12,
+                              "per_device_train_batch_size": 4, "learning_rate": 5e-4, "save_steps": 1000,
                               "max_length": 512})
     doc = run_training(cfg, progress=False)
     assert doc["status"] == "complete"

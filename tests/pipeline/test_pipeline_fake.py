@@ -99,6 +99,14 @@ def test_stages_subset_then_rest(tmp_path, fake_train):
         _run(_base(tmp_path), stages=["sampel"])
 
 
+@pytest.mark.parametrize("stages", [[], [""], [" ", ""]])
+def test_a_selection_naming_no_stage_is_refused(tmp_path, fake_train, stages):
+    for dry_run in (True, False):
+        with pytest.raises(ConfigError, match="names no stage"):
+            _run(_base(tmp_path), stages=stages, dry_run=dry_run)
+    assert not (tmp_path / "run").exists()
+
+
 def test_dry_run_prints_plan_and_creates_nothing(tmp_path, fake_train):
     import yaml
     from typer.testing import CliRunner

@@ -158,3 +158,4 @@ def test_meta_records_the_layout(tmp_path):
         pass
     meta = json.loads((tmp_path / "logprobs.json").read_text())
     assert meta["k"] == 5 and meta["record"]["bytes"] == 36 and meta["vocab"] == VOCAB
+

@@ -95,7 +95,11 @@ def test_kd_with_lambda_zero_is_sft_exactly(tiny_lm, kd_data, tmp_path):
         sft = WeightedLossTrainer(model=model, args=kd_trainer.args, train_dataset=kd_trainer.train_dataset,
                                   data_collator=kd_trainer.data_collator)
         plain = {k: v for k, v in batch.items() if not k.startswith("kd_")}
-        assert torch.equal(kd_trainer.compute_loss(model, dict(batch)), sft.compute_loss(model, plain))
+        sft_loss = sft.compute_loss(model, dict(plain))
+        assert torch.equal(kd_trainer.compute_loss(model, dict(batch)), sft_loss)
+        kd_trainer.lambda_kd = 0.5  # the kd path computes the CE from its own logsumexp: the same numbers
+        kd_trainer.compute_loss(model, dict(batch))
+        assert kd_trainer._parts["ce_loss"][-1] == pytest.approx(float(sft_loss), rel=1e-5)
         assert b["teacher"].coverage() > 0.8
 
 
@@ -140,3 +144,13 @@ def test_samples_without_logprobs_and_another_sample_set(tiny_lm, teacher_lm, tm
     data = write_curated(tmp_path / "c2", tmp_path / "s2")
     with pytest.raises(MathdistillError, match="another sample set"):
         run_training(cfg(tiny_lm, tmp_path / "o2", data), progress=False)
+
+
+def test_token_strings_map_onto_the_student_vocabulary(tiny_lm):
+    from mathdistill.training.kd import string_ids
+
+    tok = transformers.AutoTokenizer.from_pretrained(tiny_lm)
+    ids = tok("The answer is 42, so x = 7.", add_special_tokens=False)["input_ids"]
+    pieces = [tok.decode([i]) for i in ids]
+    mapped = string_ids(pieces + ["\x00not-a-token\x00"], tok)
+    assert mapped[:len(ids)].tolist() == ids and mapped[len(ids)] == -1 and mapped[-1] == -1

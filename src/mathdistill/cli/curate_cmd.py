@@ -128,14 +128,9 @@ def register(app: typer.Typer) -> None:
         """Build training sets from a graded samples dir: positives, negatives, DARS, TRL formats."""
         from mathdistill.config import check_option, load_config
         from mathdistill.curation.pipeline import curate as run
-        from mathdistill.errors import DataError
-        from mathdistill.store.samples import SamplesDir
 
         cfg = load_config(CurateConfig, config, set_, flags)
         check_option("--output", output, folder=True)
-        sd = SamplesDir(samples_dir).require()
-        if sd.last_sample_line() is None:  # read from the end: cheap however large the file
-            raise DataError(sd.samples_file, None, None, "no samples to curate (an empty file?)")
         stats = run(samples_dir, output, cfg)
         _print_summary(f"curated {samples_dir} -> {output}", stats["files"])
         _print_summary("problems", stats["problems"])

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from mathdistill.cli.common import ConfigOpt, SetOpt, console, no_folder_if_refused
+from mathdistill.cli.common import ConfigOpt, SetOpt, console
 from mathdistill.cli.options import config_options
 from mathdistill.eval.config import EvalConfig
 
@@ -117,7 +117,6 @@ def register(app: typer.Typer) -> None:
                 return
             from mathdistill.eval.pipeline import run_eval
 
-            with no_folder_if_refused(cfg.out):
-                doc = run_eval(cfg, progress=progress)
+            doc = run_eval(cfg, progress=progress)
         print_summary(doc)
         console.print(f"wrote {Path(cfg.out) / 'results.json'}", highlight=False)

@@ -70,7 +70,6 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("usage: mathdistill grade IN.jsonl -o OUT.jsonl, or mathdistill grade --regrade RUN_DIR")
         from mathdistill.grading.files import grade_file
 
-        check_lines(in_path, response_field, answer_field)
         if Path(out).is_dir():
             raise ConfigError(f"-o {out} is a folder; give the output JSONL file")
         s = grade_file(in_path, out, response_field=response_field, answer_field=answer_field,
@@ -84,21 +83,3 @@ def register(app: typer.Typer) -> None:
             highlight=False, markup=False,
         )
 
-
-def check_lines(path: str, response_field: str, answer_field: str) -> int:
-    """Read the whole input once before grading starts, so a bad line is one error (naming file, line
-    and field) before any progress bar or output, and an input with no lines is refused; the count."""
-    from mathdistill.errors import DataError
-    from mathdistill.io.jsonl import read_jsonl
-
-    n = 0
-    for lineno, row in read_jsonl(path):
-        for field in (response_field, answer_field):
-            if field not in row:
-                raise DataError(path, lineno, field, "missing")
-            if not isinstance(row[field], str) and not (field == answer_field and isinstance(row[field], int | float)):
-                raise DataError(path, lineno, field, f"expected a string, got {type(row[field]).__name__}")
-        n += 1
-    if not n:
-        raise DataError(path, None, None, "no lines to grade (an empty file?)")
-    return n

@@ -49,6 +49,8 @@ def load_samples_dir(
 ) -> CurationInput:
     sd = SamplesDir(path).require()
     samples, repeats = sd.read_graded()
+    if not samples:  # else curate writes empty sets and a card as if it had worked
+        raise DataError(sd.samples_file, None, None, "no samples to curate (an empty file?)")
     run = sd.read_run(strict=True)
     stats = sd.read_stats()
     problems = sd.read_problems()

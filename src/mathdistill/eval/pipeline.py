@@ -37,7 +37,7 @@ from mathdistill.grading.apply import grade_samples
 from mathdistill.io.atomic import write_json_atomic
 from mathdistill.io.fingerprint import text_fingerprint
 from mathdistill.io.jsonl import read_jsonl, write_jsonl
-from mathdistill.io.lock import output_lock
+from mathdistill.io.lock import LOCK_NAME, output_lock
 from mathdistill.records import Problem, Sample
 from mathdistill.sampling.base import (
     Backend,
@@ -47,7 +47,7 @@ from mathdistill.sampling.base import (
     check_backend_options,
 )
 from mathdistill.sampling.generate import make_prompter
-from mathdistill.store.samples import SAMPLES
+from mathdistill.store.samples import CONFIG, SAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -108,24 +108,65 @@ def _annotate(s: Sample, p: Problem) -> Sample:
     return dataclasses.replace(s, answer=p.answer, meta=meta)
 
 
-def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = None,
-             progress: bool = True) -> tuple[list[Sample], dict[str, Any], dict[str, float]]:
-    """Generate (or reuse) greedy and sampled completions for every dataset.
+@dataclasses.dataclass
+class EvalDataset:
+    """One dataset as it will be run: its problems, prompter and decoding modes."""
 
-    A `backend_factory` stays its caller's to close; a backend made here is closed here."""
+    name: str
+    problems: list[Problem]
+    prompter: Any
+    modes: list[tuple[str, SamplingParams]]
+
+
+@dataclasses.dataclass
+class EvalInputs:
+    """What an eval reads before it writes anything: the resolved model and every dataset."""
+
+    spec: BackendSpec
+    weights: str
+    names: dict[str, dict[str, Any]]
+    datasets: list[EvalDataset]
+
+
+def prepare(cfg: EvalConfig) -> EvalInputs:
+    """Everything an eval can be refused for (backend options, the dataset list, the model, each
+    dataset's problems and prompt template), done before its folder is made or a model loaded."""
     from mathdistill.data.sources import load_problems
     from mathdistill.models.cache import cache_dir
 
+    check_before_work(cfg)
     spec = backend_spec(cfg)
     local = backend_class(cfg.backend).loads_local_weights
-    specs = cfg.data_specs
-    names = dataset_names([d.source for d in specs])
+    names = dataset_names([d.source for d in cfg.data_specs])
     for v in names.values():
         if v["name"] != dataset_name(v["source"]):
             log.warning("data: more than one dataset is named '%s'; %s is reported as '%s'",
                         dataset_name(v["source"]), v["source"], v["name"])
     # Retrained weights at the same path are other weights: their generations are keyed apart.
     weights = model_fingerprint(spec.model, cache_dir() / "digests.json")
+    datasets = []
+    for ds in cfg.data_specs:
+        source = ds.source
+        problems = load_problems(source, cfg.split, data_dir=cfg.data_dir, limit=cfg.limit,
+                                 seed=cfg.seed)  # the seed orders multiple-choice options
+        prompter = make_prompter(cfg.model, cfg.template, cfg.n_shots, loads_local_weights=local, source=source,
+                                 split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from)
+        modes = [("greedy", SamplingParams(n=1, temperature=0.0, top_p=1.0, max_tokens=cfg.max_new_tokens,
+                                           seed=cfg.seed))] if cfg.greedy else []
+        modes.append(("sampled", SamplingParams(n=cfg.n_for(ds), temperature=cfg.temperature,
+                                                top_p=cfg.top_p, max_tokens=cfg.max_new_tokens, seed=cfg.seed)))
+        datasets.append(EvalDataset(names[source]["name"], problems, prompter, modes))
+    return EvalInputs(spec, weights, names, datasets)
+
+
+def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = None,
+             progress: bool = True, inputs: EvalInputs | None = None) -> tuple[list[Sample], dict[str, Any],
+                                                                             dict[str, float]]:
+    """Generate (or reuse) greedy and sampled completions for every dataset.
+
+    A `backend_factory` stays its caller's to close; a backend made here is closed here."""
+    inputs = inputs or prepare(cfg)
+    spec, weights = inputs.spec, inputs.weights
     holder: dict[str, Backend] = {}
 
     timing: dict[str, float] = {}
@@ -142,21 +183,12 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
     samples: list[Sample] = []
     prompts: dict[str, Any] = {}
     try:
-        for ds in specs:
-            source = ds.source
-            name = names[source]["name"]
-            problems = load_problems(source, cfg.split, data_dir=cfg.data_dir, limit=cfg.limit,
-                                     seed=cfg.seed)  # the seed orders multiple-choice options
-            prompter = make_prompter(cfg.model, cfg.template, cfg.n_shots, loads_local_weights=local, source=source,
-                                     split=cfg.split, data_dir=cfg.data_dir, seed=cfg.seed, shots_from=cfg.shots_from)
-            prompts[name] = prompter.describe()
-            modes = [("greedy", SamplingParams(n=1, temperature=0.0, top_p=1.0, max_tokens=cfg.max_new_tokens,
-                                               seed=cfg.seed))] if cfg.greedy else []
-            modes.append(("sampled", SamplingParams(n=cfg.n_for(ds), temperature=cfg.temperature,
-                                                    top_p=cfg.top_p, max_tokens=cfg.max_new_tokens, seed=cfg.seed)))
-            by_id = {p.id: p for p in problems}
-            for mode, params in modes:
-                job = GenerationJob(name, mode, problems, prompter, params, spec.model, cfg.backend, weights,
+        for ds in inputs.datasets:
+            name = ds.name
+            prompts[name] = ds.prompter.describe()
+            by_id = {p.id: p for p in ds.problems}
+            for mode, params in ds.modes:
+                job = GenerationJob(name, mode, ds.problems, ds.prompter, params, spec.model, cfg.backend, weights,
                                     reasoning=cfg.reasoning)
                 t0 = time.perf_counter()
                 got = run_job(job, cache, factory, batch_size=cfg.batch_size, progress=progress)
@@ -170,7 +202,7 @@ def generate(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = No
         if "b" in holder and backend_factory is None:
             holder["b"].close()
     meta = {"prompt": prompts, "model_resolved": spec.model, "model_fingerprint": weights, "backend": backend_info,
-            "datasets": {v["name"]: {k: v[k] for k in ("source", "file")} for v in names.values()}}
+            "datasets": {v["name"]: {k: v[k] for k in ("source", "file")} for v in inputs.names.values()}}
     return samples, meta, timing
 
 
@@ -324,17 +356,25 @@ def plan(cfg: EvalConfig) -> dict[str, Any]:
 
 def run_eval(cfg: EvalConfig, backend_factory: Callable[[], Backend] | None = None,
              progress: bool = True) -> dict[str, Any]:
-    check_before_work(cfg)
+    inputs = prepare(cfg)  # a refused eval writes nothing
     out = Path(cfg.out)
+    fresh = not out.exists()
     with output_lock(out, "eval"):
-        return _run_eval(cfg, out, backend_factory, progress)
+        try:
+            return _run_eval(cfg, inputs, out, backend_factory, progress)
+        except MathdistillError:
+            # A model that would not start (a missing package, a server not up): the folder holds
+            # only config.yaml, which would look like a started run; the lock removes the empty folder.
+            if fresh and {p.name for p in out.iterdir()} <= {CONFIG, LOCK_NAME}:
+                (out / CONFIG).unlink(missing_ok=True)
+            raise
 
 
-def _run_eval(cfg: EvalConfig, out: Path, backend_factory: Callable[[], Backend] | None,
+def _run_eval(cfg: EvalConfig, inputs: EvalInputs, out: Path, backend_factory: Callable[[], Backend] | None,
               progress: bool) -> dict[str, Any]:
     save_resolved(cfg, out)
     t0 = time.perf_counter()
-    samples, meta, timing = generate(cfg, backend_factory, progress)
+    samples, meta, timing = generate(cfg, backend_factory, progress, inputs)
     timing["generation_s"] = round(time.perf_counter() - t0, 3)
     t1 = time.perf_counter()
     grade_samples(samples, workers=cfg.grade_workers, timeout_s=cfg.grade_timeout)

@@ -38,6 +38,7 @@ from mathdistill.grading.prose import (
     statement,
     yes_no,
 )
+from mathdistill.grading.reasoning import split_reasoning
 from mathdistill.grading.structures import parse_struct, split_top
 
 WEAK_RULES = frozenset({"statement", "last_math", "last_number"})
@@ -69,7 +70,6 @@ _LEAD_LETTER_RE = re.compile(r"^[\s*_]*(?:\\text(?:bf)?\{)?[(\[]?([A-J])[)\]]?\}
 _PLAIN_NUM_RE = re.compile(r"^\s*-?[\d,]*\.?\d+\s*$")
 _PROSE_RE = re.compile(r"(?<![\\{a-zA-Z])[a-zA-Z]{3,}\s+[a-zA-Z]{2,}\b")  # `$` used as currency pairs up prose
 _MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
-_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 
 
 def _last_math(text: str) -> str | None:
@@ -324,19 +324,6 @@ def _option_named(text: str, choices: dict) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _split_think(text: str) -> str | None:
-    """The answer part of a reasoning model's output: what follows the last `</think>`; None when there is
-    none (a `<think>` that never closes or reopens after the last `</think>`, or nothing after it). Same
-    outcomes as `grading.reasoning.split_reasoning`, which the pipeline applies before grading."""
-    close = text.rfind(_THINK_CLOSE)
-    if text.rfind(_THINK_OPEN) > close:
-        return None  # still thinking: never graded from inside the thinking
-    if close < 0:
-        return text
-    after = text[close + len(_THINK_CLOSE):]
-    return after if after.strip() else None
-
-
 def extract_answer(text: str, gold: str | None = None, *, mode: str = "auto",
                    choices: dict | None = None) -> Extraction:
     """Extract the final answer of `text`; `gold` (optional) enables the letter / last-number / several-box
@@ -350,10 +337,11 @@ def extract_answer(text: str, gold: str | None = None, *, mode: str = "auto",
         return Extraction(_whole(text), "whole") if _whole(text) else Extraction(None, "none")
     text = cut_chat_turn(text)
     if "think>" in text:
-        t = _split_think(text)
-        if t is None:
+        # Never graded from inside the thinking: an unclosed trace, or nothing after it, has no answer.
+        part = split_reasoning(text)
+        if part.closed is False or not part.answer:
             return Extraction(None, "none")
-        text = t
+        text = part.answer
     if "\n" in text:
         text = cut_continuation(text)
     lg = letter_gold(gold) if gold is not None else None

@@ -15,19 +15,30 @@ from pathlib import Path
 from mathdistill.errors import DataError
 from mathdistill.grading.apply import grade_items, row_item, write_grade
 from mathdistill.grading.grader import DEFAULT_MODE, DEFAULT_PERCENT, grader_id
-from mathdistill.grading.pool import GradingPool
+from mathdistill.grading.pool import GradingPool, check_timeout
+from mathdistill.io.jsonl import read_jsonl
 
 _BATCH = 2048
 
 
-def _count_lines(path: Path) -> int | None:
-    try:
-        from mathdistill.io.jsonl import _open_text
+def _check_row(path: Path, lineno: int, row: dict, response_field: str, answer_field: str) -> None:
+    for field in (response_field, answer_field):
+        if field not in row:
+            raise DataError(path, lineno, field, "missing")
+        if not isinstance(row[field], str) and not (field == answer_field and isinstance(row[field], int | float)):
+            raise DataError(path, lineno, field, f"expected a string, got {type(row[field]).__name__}")
 
-        with _open_text(path) as f:
-            return sum(1 for line in f if line.strip())
-    except OSError:
-        return None
+
+def _check_lines(path: Path, response_field: str, answer_field: str) -> int:
+    """Read the whole input once before grading starts, so a bad line is one error (naming file, line
+    and field) before any progress bar or output, and an input with no lines is refused; the count."""
+    n = 0
+    for lineno, row in read_jsonl(path):
+        _check_row(path, lineno, row, response_field, answer_field)
+        n += 1
+    if not n:
+        raise DataError(path, None, None, "no lines to grade (an empty file?)")
+    return n
 
 
 def grade_file(in_path: str, out_path: str, *, response_field: str = "response", answer_field: str = "answer",
@@ -38,9 +49,11 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     "auto" | "response" | "answer" (the response field holds extracted answers), see `grade`."""
     from tqdm import tqdm
 
-    from mathdistill.io.jsonl import dumps, read_jsonl
+    from mathdistill.io.jsonl import dumps
 
+    check_timeout(timeout_s)
     src = Path(in_path)
+    total = _check_lines(src, response_field, answer_field)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -48,7 +61,6 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
     stats: Counter = Counter()
     # the pool picks its start method now, before tqdm's monitor thread exists (fork stays usable)
     pool = GradingPool(workers, timeout_s, percent=percent, mode=mode) if workers > 1 else None
-    total = _count_lines(src) if progress else None
     bar = tqdm(total=total, unit="item", desc="grading", disable=not progress, dynamic_ncols=True)
     try:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -71,12 +83,7 @@ def grade_file(in_path: str, out_path: str, *, response_field: str = "response",
                 batch.clear()
 
             for lineno, row in read_jsonl(src):
-                for field in (response_field, answer_field):
-                    if field not in row:
-                        raise DataError(src, lineno, field, "missing")
-                    if not isinstance(row[field], str) and not (
-                            field == answer_field and isinstance(row[field], int | float)):
-                        raise DataError(src, lineno, field, f"expected a string, got {type(row[field]).__name__}")
+                _check_row(src, lineno, row, response_field, answer_field)  # the file may change between passes
                 batch.append(row)
                 if len(batch) >= _BATCH:
                     flush()

@@ -26,11 +26,18 @@ from functools import partial
 from multiprocessing.connection import wait
 from typing import Self
 
+from mathdistill.config import check_option
 from mathdistill.grading.deadline import external_bound
 from mathdistill.grading.extract import extract_answer
 from mathdistill.grading.grader import DEFAULT_MODE, DEFAULT_PERCENT, Grade, gold_answer, grade, grader_id
 
 Item = tuple | dict
+
+
+def check_timeout(timeout_s: float) -> None:
+    """Refuse a per-item timeout <= 0: every item would be graded a timeout (wrong) in a run that
+    still looks finished."""
+    check_option("timeout_s", timeout_s, gt=0)
 
 
 class _Timeout(BaseException):
@@ -158,6 +165,7 @@ class GradingPool:
 
     def __init__(self, workers: int = 2, timeout_s: float = 5.0, grace_s: float | None = None, fn=None,
                  percent: str = DEFAULT_PERCENT, mode: str = DEFAULT_MODE):
+        check_timeout(timeout_s)
         self.fn = _with_settings(fn, percent, mode)
         self.workers = max(1, int(workers))
         self.timeout_s = float(timeout_s)
@@ -257,6 +265,7 @@ def grade_many(items: Iterable[Item], *, workers: int = 1, timeout_s: float = 5.
                percent: str = DEFAULT_PERCENT, mode: str = DEFAULT_MODE) -> list[Grade]:
     """Grade (response, gold[, finish_reason]) tuples or dicts (response/answer/finish_reason[/choices]);
     `mode="answer"` when the responses are already extracted answers."""
+    check_timeout(timeout_s)
     fn = _with_settings(fn, percent, mode)
     items = list(items)
     if not items:

@@ -15,7 +15,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from mathdistill.grading.apply import grade_items, write_grade
+from mathdistill.grading.apply import grade_items, row_item, write_grade
 from mathdistill.grading.grader import DEFAULT_PERCENT, grader_id
 from mathdistill.store.samples import SAMPLES, SamplesDir, count_verdicts, stats_row
 
@@ -41,8 +41,10 @@ def regrade_run(run_dir: str | os.PathLike, *, percent: str = DEFAULT_PERCENT, w
     the run folder is locked (`io.lock`): a sampler still writing it makes the regrade refuse at once."""
     from contextlib import nullcontext
 
+    from mathdistill.grading.pool import check_timeout
     from mathdistill.io.lock import output_lock
 
+    check_timeout(timeout_s)
     src = Path(run_dir)
     folder = src if src.is_dir() else src.parent
     with output_lock(folder, "regrade") if out is None and folder.is_dir() else nullcontext():
@@ -72,7 +74,7 @@ def _regrade_run(run_dir: str | os.PathLike, *, percent: str, workers: int, time
             gold = golds.get(str(row.get("problem_id")))
         if gold is None or not isinstance(row.get("response"), str):
             raise DataError(path, i, "answer" if gold is None else "response", "missing: cannot regrade")
-        items.append((row["response"], str(gold), row.get("finish_reason")))
+        items.append(row_item(row, str(gold)))
     if workers > 1 and len(items) > 256:
         with GradingPool(workers, timeout_s, percent=percent) as pool:
             grades = [g for k in range(0, len(items), _BATCH)

@@ -34,9 +34,14 @@ def run_dir_of(cfg: RunConfig) -> Path:
 
 
 def select(stages: list[Stage], names: list[str] | None) -> list[Stage]:
-    if not names:
+    """The stages `names` picks (None: all). A selection naming nothing (`[]`, `[""]`) is refused:
+    taken as "all" or as "none" it would silently run something else than asked."""
+    if names is None:
         return stages
     want = {n.strip() for n in names if n.strip()}
+    if not want:
+        raise ConfigError(f"--stages {','.join(names)!r} names no stage (e.g. --stages sample,curate or "
+                          "--stages train_sft)")
     known = set(KINDS) | {s.id for s in stages} | {s.id.rsplit("_r", 1)[0] for s in stages}
     bad = sorted(want - known)
     if bad:

@@ -94,6 +94,39 @@ def kept_token_losses(logits: Any, labels: Any, keep: Any) -> tuple[Any, Any]:
     return ce.view(tgt.shape), tgt
 
 
+# Full-vocabulary logits of a long packed row are the largest tensors of a step (8k label tokens x
+# 49k vocabulary x 4 bytes = 1.6 GB, and cross-entropy keeps as much again for the backward pass): past
+# LOSS_CHUNKS_FROM chunks' worth the loss runs on chunks of LOSS_CHUNK_BYTES of fp32 logits, each
+# chunk's logits recomputed in the backward pass instead of kept (one more LM-head matmul, so small
+# batches keep the whole logits; what Liger's fused kernel does on GPU, in plain torch).
+LOSS_CHUNK_BYTES = 64 * 2**20
+LOSS_CHUNKS_FROM = 4
+
+
+def chunked_token_losses(hidden: Any, head: Any, tgt: Any, chunk_bytes: int = LOSS_CHUNK_BYTES) -> Any:
+    """kept_token_losses' CE, from the LM head's input `hidden` (B, K, H) and `head` (an nn.Linear)
+    instead of the logits: at most `chunk_bytes` of fp32 logits exist at a time, forward or backward.
+    Positions whose target is ignored get 0 and cost nothing."""
+    import torch
+    from torch.utils.checkpoint import checkpoint
+
+    flat_t = tgt.reshape(-1)
+    at = (flat_t != IGNORE).nonzero().squeeze(-1)
+    h = hidden.reshape(-1, hidden.size(-1)).index_select(0, at)
+    t = flat_t.index_select(0, at)
+    step = max(64, chunk_bytes // (4 * head.weight.size(0)))
+    parts = [checkpoint(_chunk_ce, h[i:i + step], head.weight, head.bias, t[i:i + step], use_reentrant=False)
+             for i in range(0, len(t), step)]
+    ce = torch.cat(parts) if parts else h.new_zeros(0, dtype=torch.float32)
+    return ce.new_zeros(flat_t.shape).index_copy(0, at, ce).view(tgt.shape)
+
+
+def _chunk_ce(h: Any, weight: Any, bias: Any, t: Any) -> Any:
+    import torch.nn.functional as F
+
+    return F.cross_entropy(F.linear(h, weight, bias).float(), t, reduction="none")
+
+
 def segment_ids(labels: Any, position_ids: Any | None) -> Any:
     """One id per sequence: rows of a padded batch, or examples of a packed row (position resets)."""
     import torch

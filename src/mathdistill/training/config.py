@@ -16,6 +16,10 @@ from mathdistill.sampling.config import template_names
 from mathdistill.training.methods import PRESETS, TABLE, method_spec
 
 METHODS = tuple(TABLE)
+# From this max_length on, activations are recomputed in the backward pass unless the config says
+# otherwise: a packed micro-batch of long traces otherwise keeps every layer's activations of every
+# token (docs/longcot.md, Training).
+GRADIENT_CHECKPOINTING_FROM = 4096
 _M = " (default: the method's, see methods.md / the methods table)"
 # transformers' SchedulerType values and report_to integrations, refused here rather than by
 # TrainingArguments once the model has loaded (tests/test_config.py checks them against transformers).
@@ -160,8 +164,14 @@ class TrainConfig:
     report_to: list[str] = knob(factory=lambda: ["none"], help="none | tensorboard | wandb (comma-separated; "
                                                                "tensorboard works offline).", choices=REPORT_TO)
     resume_from_checkpoint: str | None = knob(None, "auto (default: last complete checkpoint) | none | PATH.")
-    gradient_checkpointing: bool = knob(False, "Recompute activations in the backward pass (less memory, slower).")
-    bf16: bool | None = knob(None, "Default: bf16 on a GPU that supports it, fp32 on CPU.")
+    gradient_checkpointing: bool | None = knob(None, "Recompute activations in the backward pass (less memory, "
+                                                     "~30% slower); default: on from max_length "
+                                                     f"{GRADIENT_CHECKPOINTING_FROM} (long traces).")
+    bf16: bool | None = knob(None, "bf16 autocast over fp32 master weights; default (auto): on where the hardware "
+                                   "has native bf16 (a GPU, a CPU with AMX / AVX512-BF16), else fp32.")
+    use_liger_kernel: bool | None = knob(None, "GPU: Liger's fused linear cross-entropy (pip install "
+                                               "'mathdistill[liger]'), for methods whose loss is plain CE; default: on "
+                                               "when a GPU and liger-kernel are there; never on CPU.")
     dataloader_num_workers: int = knob(0, "DataLoader worker processes.")
     merge: bool = knob(False, "Also write a merged model (LoRA) under output_dir/merged.")
     lora: LoraArgs = knob(help="PEFT LoRA options.", factory=LoraArgs)
@@ -178,6 +188,8 @@ class TrainConfig:
         check_fields(self)
         spec = method_spec(self.method)
         self._resolve_defaults(spec)
+        if self.gradient_checkpointing is None:
+            self.gradient_checkpointing = self.max_length >= GRADIENT_CHECKPOINTING_FROM
         if self.truncation not in ("drop", "truncate"):
             raise ConfigError(f"truncation must be 'drop' or 'truncate', got '{self.truncation}'")
         if self.prompt_format not in ("auto", "chat", "plain"):

@@ -240,6 +240,11 @@ def load_examples(cfg: Any, tok: Any, method: Any) -> tuple[list[Example], DataS
     for p in cfg.negatives:
         rows += read_rows(p, tok, default_negative=True, prompt_format=cfg.prompt_format)
     stats.rows = len(rows)
+    unclosed = sum(r.prompt.rstrip().endswith(THINK_TAGS[0]) and THINK_TAGS[1] not in r.completion for r in rows)
+    if unclosed:
+        log.warning("%s of %s rows: the chat template opens a reasoning (%s) that the row's completion never "
+                    "closes; the student learns to answer inside it (short chain-of-thought data for a "
+                    "reasoning template?)", unclosed, len(rows), THINK_TAGS[0])
     stats.formats = sorted({r.rendering for r in rows})
     if len(stats.formats) > 1:
         raise MathdistillError(f"{', '.join(files)}: mixes chat (messages) and plain (prompt/completion) rows; "

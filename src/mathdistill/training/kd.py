@@ -24,15 +24,7 @@ from typing import Any
 
 from mathdistill._optional import require
 from mathdistill.errors import MathdistillError
-from mathdistill.training.collate import (
-    Collator,
-    kept_token_losses,
-    label_positions,
-    loss_sums,
-    pop_loss_inputs,
-    segment_ids,
-    token_losses,
-)
+from mathdistill.training.collate import Collator, label_positions, loss_sums, pop_loss_inputs, segment_ids
 from mathdistill.training.data import IGNORE, REFERENCE_IDX
 from mathdistill.training.trainer import WeightedLossTrainer, accepts_logits_to_keep
 
@@ -222,8 +214,10 @@ class KDTrainer(WeightedLossTrainer):
                      num_items_in_batch: Any = None) -> Any:
         from mathdistill.training.losses.kd import token_divergence
 
-        labels = inputs.pop("labels")
         kd = {k: inputs.pop(k) for k in KD_KEYS}
+        if not self.lambda_kd:  # SFT's own loss (chunked CE, Liger, ...): kd with lambda 0 is SFT bit for bit
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        labels = inputs.pop("labels")
         w = pop_loss_inputs(inputs)
         seg = segment_ids(labels, inputs.get("position_ids"))
         if getattr(self, "_keep_ok", None) is None:
@@ -235,26 +229,23 @@ class KDTrainer(WeightedLossTrainer):
         else:
             outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
             logits, tgt, at = outputs.logits, labels[:, keep + 1], keep + 1
+        # The divergence needs the student's logits at the teacher's K tokens and its logsumexp over the
+        # vocabulary; that logsumexp gives the CE too, so the vocabulary is reduced once.
         mask = tgt != IGNORE
-        lse = None
-        if not self.lambda_kd:  # SFT's own CE, so that kd with lambda 0 is SFT bit for bit
-            ce = token_losses(outputs.logits, labels) if keep is None else kept_token_losses(logits, labels, keep)[0]
-        else:  # one logsumexp over the vocabulary serves the CE and the divergence
-            z = logits.float()
-            lse = torch.logsumexp(z, -1, keepdim=True)
-            picked = z.gather(-1, tgt.clamp_min(0)[..., None])
-            ce = torch.where(mask, (lse - picked).squeeze(-1), torch.zeros((), device=z.device))
+        z = logits.float()
+        lse = torch.logsumexp(z, -1, keepdim=True)
+        picked = z.gather(-1, tgt.clamp_min(0)[..., None])
+        ce = torch.where(mask, (lse - picked).squeeze(-1), torch.zeros((), device=z.device))
         sums = loss_sums(ce, tgt, w["ce_weight"][:, at], w["ul_weight"][:, at], w["negative"][:, at], seg[:, at],
                          self.ul_level)
         total = sums[0] + sums[1] + sums[2]
         n_tokens = mask.sum()
+        sel = mask & kd["kd_mask"][:, at]
+        d = token_divergence(z[sel], kd["kd_ids"][:, at][sel], kd["kd_lp"][:, at][sel], divergence=self.divergence,
+                             beta=self.beta, temperature=self.temperature, student_lse=lse[sel])
         self._parts["ce_loss"].append(float(total.detach()) / max(1, int(n_tokens)))
-        if self.lambda_kd:
-            sel = mask & kd["kd_mask"][:, at]
-            d = token_divergence(z[sel], kd["kd_ids"][:, at][sel], kd["kd_lp"][:, at][sel], divergence=self.divergence,
-                                 beta=self.beta, temperature=self.temperature, student_lse=lse[sel])
-            total = (1 - self.lambda_kd) * total + self.lambda_kd * d.sum()
-            self._parts["kd_loss"].append(float(d.detach().mean()) if len(d) else 0.0)
+        self._parts["kd_loss"].append(float(d.detach().mean()) if len(d) else 0.0)
+        total = (1 - self.lambda_kd) * total + self.lambda_kd * d.sum()
         denom = num_items_in_batch if num_items_in_batch is not None else n_tokens
         loss = total / denom.clamp_min(1) if hasattr(denom, "clamp_min") else total / max(1, int(denom))
         if self.args.average_tokens_across_devices and num_items_in_batch is not None and self.args.world_size > 1:

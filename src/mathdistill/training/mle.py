@@ -17,8 +17,8 @@ def build_mle(cfg: Any, method: Any, progress: bool = True) -> dict[str, Any]:
     from mathdistill._optional import require
 
     transformers = require("transformers", "train")
-    from mathdistill.training.collate import Collator
-    from mathdistill.training.model import load_student, precision
+    from mathdistill.training.collate import POSITIVE_WEIGHTS, Collator
+    from mathdistill.training.model import load_student, precision, use_liger
     from mathdistill.training.steps import features, prepare_data
     from mathdistill.training.trainer import WeightedLossTrainer, make_args, training_arguments
 
@@ -26,9 +26,12 @@ def build_mle(cfg: Any, method: Any, progress: bool = True) -> dict[str, Any]:
     model = load_student(cfg, path)
     _, bf16 = precision(cfg)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))
-    collator = Collator(tok.pad_token_id, cfg.packing, method.negative_weights(cfg.neg_lambda))
+    weights = method.negative_weights(cfg.neg_lambda)
+    liger = use_liger(cfg, model, plain_ce=method.normalize == "joint" and tuple(weights) == POSITIVE_WEIGHTS)
+    collator = Collator(tok.pad_token_id, cfg.packing, weights)
     trainer = WeightedLossTrainer(model=model, args=args, train_dataset=features(examples), processing_class=tok,
-                                  data_collator=collator, normalize=method.normalize, ul_level=cfg.ul_level)
+                                  data_collator=collator, normalize=method.normalize, ul_level=cfg.ul_level,
+                                  liger=liger)
     return {"trainer": trainer, "model": model, "tok": tok, "stats": stats, "path": path}
 
 

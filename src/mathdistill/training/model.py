@@ -4,22 +4,111 @@ Loading the base model and tokenizer from a folder is mathdistill.models.loading
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 from mathdistill._optional import require
 from mathdistill.errors import ConfigError
 from mathdistill.models.loading import load_base
 
+log = logging.getLogger(__name__)
 
-def precision(cfg: Any) -> tuple[Any, bool]:
-    """(dtype to load LoRA bases in, bf16 flag for TrainingArguments): bf16 on a GPU that has it, fp32 on CPU."""
+
+def cpu_bf16() -> str | None:
+    """What gives this CPU native bf16 matmuls (AMX, AVX512-BF16), or None: without it bf16 is emulated,
+    slower than fp32."""
     import torch
 
-    gpu_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    if cfg.bf16 and not gpu_bf16:
-        raise ConfigError("bf16=true needs a GPU with bf16 support (this machine has none); drop --bf16")
-    bf16 = gpu_bf16 if cfg.bf16 is None else bool(cfg.bf16)
-    return (torch.bfloat16 if bf16 else torch.float32), bf16
+    for probe, name in (("_is_amx_tile_supported", "AMX"), ("_is_avx512_bf16_supported", "AVX512-BF16")):
+        try:
+            if getattr(torch.cpu, probe)():
+                return name
+        except (AttributeError, RuntimeError):
+            pass
+    try:
+        flags = set(next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                         if line.startswith("flags")).split(":", 1)[1].split())
+    except (OSError, StopIteration):
+        return None
+    return "AMX" if "amx_bf16" in flags else "AVX512-BF16" if "avx512_bf16" in flags else None
+
+
+def precision_info(cfg: Any) -> dict[str, Any]:
+    """How the student trains, recorded in the manifest: bf16 autocast over fp32 master weights where
+    the hardware computes bf16 natively (a GPU with bf16, a CPU with AMX / AVX512-BF16), fp32
+    elsewhere; `bf16: true|false` in the config overrides the detection."""
+    import torch
+
+    if torch.cuda.is_available():
+        device, native = "cuda", ("GPU" if torch.cuda.is_bf16_supported() else None)
+        if cfg.bf16 and not native:
+            raise ConfigError("bf16=true needs a GPU with bf16 support (this one has none); drop --bf16")
+    else:
+        device, native = "cpu", cpu_bf16()
+        if cfg.bf16 and not native:
+            log.warning("bf16 on a CPU without native bf16 (no AMX / AVX512-BF16): emulated, slower than fp32")
+    bf16 = bool(native) if cfg.bf16 is None else bool(cfg.bf16)
+    why = ("config" if cfg.bf16 is not None else
+           f"auto: {native} has native bf16" if native else f"auto: no native bf16 on this {device.upper()}")
+    return {"dtype": "bf16" if bf16 else "fp32", "autocast": bf16, "master_weights": "fp32", "device": device,
+            "native_bf16": native, "why": why}
+
+
+def precision(cfg: Any) -> tuple[Any, bool]:
+    """(dtype to load LoRA bases and frozen teachers in, bf16 autocast flag for TrainingArguments).
+
+    Trained weights stay fp32 (master weights) and autocast runs the matmuls in bf16. Frozen weights
+    are stored in bf16 on a GPU (half the memory); on a CPU they stay fp32 (autocast casts them per
+    matmul, and every other op keeps fp32's accuracy)."""
+    import torch
+
+    info = precision_info(cfg)
+    bf16 = info["autocast"]
+    return (torch.bfloat16 if bf16 and info["device"] == "cuda" else torch.float32), bf16
+
+
+def use_liger(cfg: Any, model: Any, plain_ce: bool) -> dict[str, Any]:
+    """Liger's fused linear cross-entropy (the `liger` extra) on `model` when the config and the machine
+    allow it; what was decided, for the manifest. The kernel computes the loss from the LM head's input
+    in chunks on the GPU and never builds the logits; it is Triton (GPU only) and computes a plain mean
+    cross-entropy, so methods that weigh tokens (nt) or add unlikelihood (ul) keep our loss."""
+    import importlib.util
+
+    import torch
+
+    want = cfg.use_liger_kernel
+    if want is False:
+        return {"used": False, "why": "config"}
+    why = None
+    if not torch.cuda.is_available():
+        why = "no GPU (Liger's kernels are Triton)"
+    elif importlib.util.find_spec("liger_kernel") is None:
+        why = "liger-kernel is not installed (pip install 'mathdistill[liger]')"
+    elif not plain_ce:
+        why = f"--method {cfg.method} weighs tokens: its loss is not a plain cross-entropy"
+    if why is None:
+        from liger_kernel.transformers import _apply_liger_kernel_to_instance
+        from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN
+
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        model_type = getattr(base.config, "model_type", None)
+        if model_type not in MODEL_TYPE_TO_APPLY_LIGER_FN:
+            why = f"Liger has no kernels for model type {model_type!r}"
+        else:
+            # Only the loss changes: norms, RoPE and MLP keep transformers' kernels (and numbers).
+            _apply_liger_kernel_to_instance(model=base, fused_linear_cross_entropy=True, cross_entropy=False,
+                                            rope=False, rms_norm=False, swiglu=False, geglu=False, layer_norm=False)
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                got = version("liger-kernel")
+            except PackageNotFoundError:
+                got = None
+            return {"used": True, "kernel": "fused_linear_cross_entropy", "version": got}
+    if want:
+        raise ConfigError(f"use_liger_kernel=true: {why}")
+    return {"used": False, "why": why}
 
 
 def module_suffixes(model: Any) -> set[str]:
@@ -54,6 +143,10 @@ def load_student(cfg: Any, path: str) -> Any:
 
     dtype, _ = precision(cfg)
     model = load_base(path, dtype if cfg.lora.r > 0 else torch.float32, student_attention(cfg))
+    n_pos = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(n_pos, int) and cfg.max_length > n_pos:
+        log.warning("max_length %s is longer than %s's %s positions: rows past them train on positions the "
+                    "model never saw", cfg.max_length, path, n_pos)
     if cfg.gradient_checkpointing:
         model.config.use_cache = False
     if cfg.lora.r > 0:

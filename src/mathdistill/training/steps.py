@@ -46,8 +46,12 @@ def fit(trainer: Any, cfg: Any) -> tuple[Any, str | None, float]:
 def finish(trainer: Any, tok: Any, cfg: Any, model: Any, **fields: Any) -> dict[str, Any]:
     """Final weights + tokenizer + trainer_state.json + manifest (last, so it marks completion)."""
     from mathdistill.training.manifest import portable_adapter_config, write_manifest
+    from mathdistill.training.model import precision_info
 
     out = Path(cfg.output_dir)
+    # Under bf16, accelerate wrapped the model's forward in autocast: the model handed back (merged,
+    # used in-process) computes as its saved fp32 weights do.
+    trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
     stop_on_end_of_turn(model, tok, (fields.get("data") or {}).get("end_of_turn") or [])
     trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes on the main process only
     if not trainer.is_world_process_zero():
@@ -62,6 +66,10 @@ def finish(trainer: Any, tok: Any, cfg: Any, model: Any, **fields: Any) -> dict[
         m.save_pretrained(merged)
         tok.save_pretrained(merged)
     fields.setdefault("attn_implementation", getattr(model.config, "_attn_implementation", None))
+    fields.setdefault("precision", precision_info(cfg))
+    if hasattr(trainer, "loss_chunked_steps"):  # our Trainer: how the loss ran (steps of this process)
+        fields.setdefault("loss_computation", {"chunked_steps": trainer.loss_chunked_steps,
+                                               "liger": getattr(trainer, "liger", None) or {"used": False}})
     doc = write_manifest(out, cfg, merged=merged, world_size=trainer.args.world_size, **fields)
     log.info("train: wrote %s", out)
     return doc

@@ -13,6 +13,9 @@ from mathdistill._optional import require
 transformers = require("transformers", "train")
 
 from mathdistill.training.collate import (
+    LOSS_CHUNK_BYTES,
+    LOSS_CHUNKS_FROM,
+    chunked_token_losses,
     group_counts,
     kept_token_losses,
     label_positions,
@@ -37,6 +40,29 @@ def accepts_logits_to_keep(model: Any) -> bool:
         return False
 
 
+# Causal LMs whose logits are the LM head's output as is (no soft-capping or scaling after it), so the
+# loss may be computed from the head's input in chunks (collate.chunked_token_losses).
+PLAIN_HEAD_MODELS = frozenset({"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "smollm3",
+                               "phi3", "olmo2"})
+
+
+def chunkable_head(model: Any, args: Any) -> Any:
+    """The LM head (an nn.Linear) when the loss may run in chunks from its input, else None: a known
+    plain-head model, the head not adapted (LoRA on lm_head), its weight whole on this process (not
+    ZeRO-3 / FSDP sharded)."""
+    import torch
+
+    if getattr(args, "deepspeed", None) or getattr(args, "fsdp", None):
+        return None
+    base = model
+    while hasattr(base, "get_base_model") or hasattr(base, "module"):
+        base = base.get_base_model() if hasattr(base, "get_base_model") else base.module
+    if getattr(getattr(base, "config", None), "model_type", None) not in PLAIN_HEAD_MODELS:
+        return None
+    head = base.get_output_embeddings() if hasattr(base, "get_output_embeddings") else None
+    return head if type(head) is torch.nn.Linear else None
+
+
 class WeightedLossTrainer(transformers.Trainer):
     """The weighted token loss (training.collate.loss_sums), normalised per the method's row:
 
@@ -47,13 +73,34 @@ class WeightedLossTrainer(transformers.Trainer):
 
     loss_is_scaled_for_ga = True
 
-    def __init__(self, *args: Any, normalize: str = "joint", ul_level: str = "token", **kwargs: Any):
+    def __init__(self, *args: Any, normalize: str = "joint", ul_level: str = "token",
+                 liger: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.liger = liger or {"used": False}  # model.use_liger: the model computes a plain CE itself
         # Our compute_loss always wants the token count of the accumulated batch.
         self.model_accepts_loss_kwargs = True
         self._loss_shifts_labels = True
         self.normalize, self.ul_level = normalize, ul_level
         self._group_counts: Any = None  # of the accumulated batch being trained on
+        self.loss_chunk_bytes = LOSS_CHUNK_BYTES
+        self.loss_chunked_steps = 0  # steps whose loss ran in chunks (the manifest reports it)
+
+    @staticmethod
+    def _forward_to_head(model: Any, inputs: dict[str, Any], keep: Any, head: Any) -> tuple[Any, Any]:
+        """The model's forward up to the LM head: the head's input is taken, and the head itself gets no
+        positions (the model is still called whole, so DDP and PEFT wrappers see their forward)."""
+        taken: list[Any] = []
+
+        def take(module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+            taken.append(args[0])
+            return (args[0][..., :0, :], *args[1:])
+
+        hook = head.register_forward_pre_hook(take)
+        try:
+            outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
+        finally:
+            hook.remove()
+        return outputs, taken[-1]
 
     def get_batch_samples(self, *args: Any, **kwargs: Any) -> Any:
         batch_samples, num_items = super().get_batch_samples(*args, **kwargs)
@@ -69,6 +116,15 @@ class WeightedLossTrainer(transformers.Trainer):
                      num_items_in_batch: Any = None) -> Any:
         labels = inputs.pop("labels")
         w = pop_loss_inputs(inputs)
+        if self.liger["used"] and model.training:
+            # Liger's forward: sum of CE over the label tokens / num_items_in_batch (mean without it),
+            # shifted as ours, from the head's input in chunks; only for all-ones weights (use_liger).
+            outputs = model(**inputs, labels=labels, use_cache=False, num_items_in_batch=num_items_in_batch)
+            loss = outputs.loss
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None \
+                    and self.args.world_size > 1:
+                loss = loss * self.accelerator.num_processes
+            return (loss, outputs) if return_outputs else loss
         seg = segment_ids(labels, inputs.get("position_ids"))
         if getattr(self, "_keep_ok", None) is None:  # signature inspection once, not every step
             self._keep_ok = accepts_logits_to_keep(model)
@@ -78,8 +134,17 @@ class WeightedLossTrainer(transformers.Trainer):
             ce, tgt, at = token_losses(outputs.logits, labels), labels[:, 1:], slice(1, None)
         else:
             # The LM head (vocab x hidden) runs only where a label follows: prompts and pads cost no logits.
-            outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
-            ce, tgt = kept_token_losses(outputs.logits, labels, keep)
+            if getattr(self, "_head", False) is False:
+                self._head = chunkable_head(model, self.args)
+            head, tgt = self._head, labels[:, keep + 1]
+            logit_bytes = tgt.numel() * head.weight.size(0) * 4 if head is not None else 0
+            if self.loss_chunk_bytes and logit_bytes > LOSS_CHUNKS_FROM * self.loss_chunk_bytes:
+                outputs, hidden = self._forward_to_head(model, inputs, keep, head)
+                ce = chunked_token_losses(hidden, head, tgt, self.loss_chunk_bytes)
+                self.loss_chunked_steps += 1
+            else:
+                outputs = model(**inputs, use_cache=False, logits_to_keep=keep)
+                ce, tgt = kept_token_losses(outputs.logits, labels, keep)
             at = keep + 1
         sums = loss_sums(ce, tgt, w["ce_weight"][:, at], w["ul_weight"][:, at], w["negative"][:, at], seg[:, at],
                          self.ul_level)
