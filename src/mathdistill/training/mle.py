@@ -22,7 +22,7 @@ def build_mle(cfg: Any, method: Any, progress: bool = True) -> dict[str, Any]:
     from mathdistill.training.steps import features, prepare_data
     from mathdistill.training.trainer import WeightedLossTrainer, make_args, training_arguments
 
-    path, tok, examples, stats = prepare_data(cfg, method)
+    path, tok, examples, stats, _ = prepare_data(cfg, method)
     model = load_student(cfg, path)
     _, bf16 = precision(cfg)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))

@@ -54,7 +54,7 @@ def train_nat(cfg: Any, method: Any, progress: bool) -> dict[str, Any]:
         raise MathdistillError(f"--negative-adapter {neg_dir}: not a LoRA adapter folder (train it with "
                                "--method neg)")
     neg = adapter_settings(neg_dir)
-    path, tok, examples, stats = prepare_data(cfg, method)
+    path, tok, examples, stats, _ = prepare_data(cfg, method)
     config = {"base_model": cfg.model, "target_modules": neg["target_modules"], "r": neg["r"],
               "lora_alpha": neg["lora_alpha"], "lora_dropout": cfg.lora.lora_dropout,
               "bottleneck": cfg.nat.bottleneck, "beta": cfg.nat.beta, "temperature": cfg.nat.temperature,

@@ -107,7 +107,7 @@ def train_nce(cfg: Any, method: Any, progress: bool) -> dict[str, Any]:
     from mathdistill.training.steps import features, finish, fit, metrics, prepare_data
     from mathdistill.training.trainer import make_args, training_arguments
 
-    path, tok, examples, stats = prepare_data(cfg, method)
+    path, tok, examples, stats, _ = prepare_data(cfg, method)
     dtype, bf16 = precision(cfg)
     model = load_student(cfg, path)
     args = make_args(transformers.TrainingArguments, training_arguments(cfg, bf16, progress))

@@ -52,19 +52,11 @@ def build_opd(cfg: Any, method: Any, progress: bool = True) -> dict[str, Any]:
     trl = require("trl", "train")
     datasets = require("datasets", "train")
     from mathdistill.models.loading import load_tokenizer
-    from mathdistill.training.data import load_examples
-    from mathdistill.training.manifest import check_guard
     from mathdistill.training.model import load_student, precision
-    from mathdistill.training.steps import report_data, student_path
+    from mathdistill.training.steps import prepare_data
     from mathdistill.training.trainer import make_args, training_arguments
 
-    transformers = require("transformers", "train")
-    path = student_path(cfg.model)
-    tok = load_tokenizer(path)
-    _, stats, rows = load_examples(cfg, tok, method)
-    report_data(stats, cfg)
-    check_guard(cfg, stats.fingerprint)
-    transformers.set_seed(cfg.seed)
+    path, tok, _, stats, rows = prepare_data(cfg, method)
     dtype, bf16 = precision(cfg)
     teacher, teacher_path = load_opd_teacher(cfg, tok, dtype)
     model = load_student(cfg, path)

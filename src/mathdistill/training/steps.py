@@ -92,9 +92,10 @@ def stop_on_end_of_turn(model: Any, tok: Any, tokens: list[str]) -> None:
         gen.eos_token_id = ids if len(ids) > 1 else ids[0]
 
 
-def prepare_data(cfg: Any, method: Any) -> tuple[str, Any, list[Any], Any]:
-    """(student path, tokenizer, examples, stats) for `method` (a training.methods row); guards the
-    output folder and seeds everything."""
+def prepare_data(cfg: Any, method: Any) -> tuple[str, Any, list[Any], Any, list[Any]]:
+    """(student path, tokenizer, examples, stats, rows) for `method` (a training.methods row); guards
+    the output folder and seeds everything. On-policy methods use the rows (prompts), the rest the
+    tokenized examples."""
     from mathdistill._optional import require
 
     transformers = require("transformers", "train")
@@ -104,11 +105,11 @@ def prepare_data(cfg: Any, method: Any) -> tuple[str, Any, list[Any], Any]:
 
     path = student_path(cfg.model)
     tok = load_tokenizer(path)
-    examples, stats, _ = load_examples(cfg, tok, method)
+    examples, stats, rows = load_examples(cfg, tok, method)
     report_data(stats, cfg)
     check_guard(cfg, stats.fingerprint)
     transformers.set_seed(cfg.seed)
-    return path, tok, examples, stats
+    return path, tok, examples, stats, rows
 
 
 def metrics(result: Any, trainer: Any, secs: float) -> dict[str, Any]:
