@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -80,7 +81,7 @@ class Completion:
         return self.reasoning is not None or self.reasoning_closed is not None
 
 
-class Backend:
+class Backend(ABC):
     """What every backend does (`generate`) and what it is: traits set on the class, so they can be
     read before anything is constructed (`backend_class(name).loads_local_weights`); an instance may
     refine one once it knows more (vLLM on CPU seeds the engine, OpenAI with `api="completions"`)."""
@@ -112,9 +113,9 @@ class Backend:
         None: up to its vocabulary)."""
         return 0
 
+    @abstractmethod
     def generate(self, requests: Sequence[GenerationRequest]) -> list[list[Completion]]:
         """Return, for each request, `request.params.n` completions in order."""
-        raise NotImplementedError
 
     def tokenizer(self) -> Any:
         """The tokenizer used to render chat templates, or None (chat-API backends)."""
