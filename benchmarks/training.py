@@ -24,6 +24,10 @@ model FLOPs = 6N per real token (4N with LoRA: frozen weights get no weight grad
     python benchmarks/training.py --configs ours-packed-fp32,ours-packed --source teacher --rows 64
     python benchmarks/training.py --source teacher --lora-r 8
     python benchmarks/training.py --model tiny --rows 256 --batch-size 16
+    # long sequences (long chain of thought): 4-8k-token rows of the tiny model, ours (gradient checkpointing on
+    # by default from max_length 4096, and off) vs TRL padding-free
+    python benchmarks/training.py --model tiny --rows 12 --batch-size 2 --min-len 3000 --max-len 6000 \
+        --max-length 8192 --configs ours-packed,ours-packed-no-ckpt,trl-sft-padding-free
 """
 
 from __future__ import annotations
@@ -40,8 +44,9 @@ from pathlib import Path
 
 CONFIGS = ("ours-packed", "ours-unpacked", "trl-sft", "trl-sft-padding-free", "ours-kd")
 # Not run unless named in --configs: ours packed in fp32 (`bf16: false`), the setting before bf16 autocast
-# became the default where the hardware has native bf16; what that default is measured against.
-EXTRA_CONFIGS = ("ours-packed-fp32",)
+# became the default where the hardware has native bf16; what that default is measured against; and ours
+# packed with gradient checkpointing forced on (-ckpt) or off (-no-ckpt), whatever max_length says.
+EXTRA_CONFIGS = ("ours-packed-fp32", "ours-packed-ckpt", "ours-packed-no-ckpt")
 
 
 def make_rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
@@ -206,7 +211,8 @@ def tiny_model(out: Path) -> str:
 
     tok = transformers.AutoTokenizer.from_pretrained(resolve_model("smollm2"))
     cfg = transformers.LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                                   num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True)
+                                   num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True,
+                                   max_position_embeddings=16384)
     torch.manual_seed(0)
     transformers.LlamaForCausalLM(cfg).save_pretrained(out)
     tok.save_pretrained(out)
@@ -248,7 +254,9 @@ def child(name: str, a: argparse.Namespace) -> dict:
                                   "per_device_train_batch_size": a.batch_size, "packing": name != "ours-unpacked",
                                   "max_length": a.max_length, "save_steps": 10**6, "logging_steps": 1000,
                                   "warmup_ratio": 0.0, "seed": 0, "lora": {"r": a.lora_r}, **extra,
-                                  **({"bf16": False} if name.endswith("-fp32") else {})})
+                                  **({"bf16": False} if name.endswith("-fp32") else {}),
+                                  **({"gradient_checkpointing": name.endswith("-ckpt") and not name.endswith("no-ckpt")}
+                                     if name.endswith("ckpt") else {})})
         if kd:
             from mathdistill.training.kd import build_kd
 
@@ -286,7 +294,8 @@ def child(name: str, a: argparse.Namespace) -> dict:
     flops = meter.flops(steps, n, layers, d, weight_factor=4 if a.lora_r else 6)
     return {"config": name, "tokens": tokens, "padded_tokens": slots, "seconds": round(secs, 2),
             "tokens_per_s": round(tokens / secs, 1), "model_gflops": round(flops / secs / 1e9, 1),
-            "dtype": precision_of(trainer.args), "params": n, "loss": round(float(out.training_loss), 4),
+            "dtype": precision_of(trainer.args), "checkpointing": bool(trainer.args.gradient_checkpointing),
+            "params": n, "loss": round(float(out.training_loss), 4),
             "peak_mb": round(peak_memory_mb(), 1), "steps": steps, "timed_steps": steps - a.warmup_steps}
 
 

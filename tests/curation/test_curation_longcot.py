@@ -246,3 +246,38 @@ def test_every_flag_in_the_long_cot_doc_is_a_curate_option():
         known |= {x for fl in flags for x in fl.split("/")}
     missing = sorted(set(re.findall(r"--[a-z][a-z-]*", doc)) - known - {"--config"})
     assert not missing, missing
+
+
+@pytest.mark.parametrize("text, work, final", [
+    ("3 + 4 = 7. The answer is 7.", "3 + 4 = 7.", "The answer is 7."),
+    # decimals and digit groups do not end a sentence
+    ("He has 3.5 apples and 1,000 pears. So the answer is 1003.5.", "He has 3.5 apples and 1,000 pears.",
+     "So the answer is 1003.5."),
+    ("First line\n\nb = 3\nThe answer is 3.", "First line\n\nb = 3", "The answer is 3."),
+    ("The answer is 7.", "", "The answer is 7."),
+    ("  Total: 5! Done? The answer is 5  ", "Total: 5! Done?", "The answer is 5"),
+])
+def test_final_sentence_split(text, work, final):
+    from mathdistill.curation.formats import split_final_sentence
+
+    assert split_final_sentence(text) == (work, final)
+
+
+def test_think_messages_lay_short_cot_out_as_a_reasoning_trace(tmp_path):
+    """`think_messages`: the positives of a short-CoT run, working in think tags and the final sentence
+    after them; the default formats do not write it; traces that have a reasoning keep it."""
+    d = write_dir(tmp_path / "s", [
+        mk("P1", 0, "Tom has 2 and gets 3 more. 2 + 3 = 5. The answer is 5.", True),
+        mk("P1", 1, "2 + 2 = 4. The answer is 4.", False, pred="4"),
+        think("P2", 0, "work", 50),
+    ], [problem("P1"), problem("P2")])
+    curate(d, tmp_path / "o", CurateConfig(plots=False))
+    assert not (tmp_path / "o" / "think_messages.jsonl").exists()
+    stats = curate(d, tmp_path / "t", CurateConfig(plots=False, formats=["messages", "think_messages"]))
+    assert stats["files"]["think_messages.jsonl"] == 2
+    got = [r["messages"][-1]["content"] for r in rows(tmp_path / "t" / "think_messages.jsonl")]
+    assert got == ["<think>\nTom has 2 and gets 3 more. 2 + 3 = 5.\n</think>\n\nThe answer is 5.",
+                   "<think>\nwork\n</think>\n\nThe answer is \\boxed{1}."]
+    # the short-CoT file beside it is unchanged
+    plain = [r["messages"][-1]["content"] for r in rows(tmp_path / "t" / "sft_messages.jsonl")]
+    assert plain[0] == "Tom has 2 and gets 3 more. 2 + 3 = 5. The answer is 5."

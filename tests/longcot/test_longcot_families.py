@@ -130,3 +130,21 @@ def test_reasoning_knobs_and_eval_presets():
     with pytest.raises(ConfigError, match="preset must be one of"):
         EvalConfig(preset="think")
     assert sampling_preset("qwen3")["temperature"] == 0.6
+
+
+def test_a_folder_trained_on_think_traces_is_read_as_thinking(tmp_path):
+    """A short-CoT base model trained here on think-tagged rows writes think blocks: `auto` reads its
+    manifest (data.reasoning_rows), not only its name and chat template."""
+    import json
+
+    from mathdistill.models.manifest import MANIFEST
+
+    d = tmp_path / "student"
+    d.mkdir()
+    assert detect_family(str(d)).name == "none"
+    (d / MANIFEST).write_text(json.dumps({"status": "complete", "data": {"reasoning_rows": 0}}))
+    assert detect_family(str(d)).name == "none"
+    (d / MANIFEST).write_text(json.dumps({"status": "complete", "data": {"reasoning_rows": 12}}))
+    assert detect_family(str(d)).name == "think"
+    assert resolve_family("auto", str(d)).tags == ("<think>", "</think>")
+    assert resolve_family("none", str(d)).name == "none"

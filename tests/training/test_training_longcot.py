@@ -195,4 +195,8 @@ def test_an_over_length_trace_is_dropped_and_counted_never_cut(tmp_path):
     examples, stats, _ = load_examples(cfg, tok, method_spec("sft"))
     assert len(examples) == len(PROBLEMS) - 1
     assert (stats.dropped_too_long, stats.traces_too_long, stats.truncated) == (1, 1, 0)
+    assert stats.reasoning_rows == len(PROBLEMS) - 1  # kept traces: eval's `auto` reads the folder as thinking
     assert run_training(cfg, progress=False)["data"]["traces_too_long"] == 1
+    from mathdistill.models.families import detect_family
+
+    assert detect_family(str(tmp_path / "o")).name == "think"

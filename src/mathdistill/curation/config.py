@@ -8,7 +8,9 @@ from typing import Literal
 from mathdistill.config import check_fields, knob
 from mathdistill.sampling.config import template_names
 
-FORMATS = ("sft", "messages", "neg_sft", "neg_messages", "pairs", "kto", "ranker")
+FORMATS = ("sft", "messages", "neg_sft", "neg_messages", "pairs", "kto", "ranker", "think_messages")
+# Written only when asked for: the default set is what the training methods read.
+DEFAULT_FORMATS = FORMATS[:-1]
 
 
 @dataclass
@@ -75,7 +77,7 @@ class CurateConfig:
     max_chars: int | None = knob(None, "Drop samples with len(question + newline + response) >= N (TDG: 1600).",
                                  ge=1)
     # Output formats (TRL dataset conventions).
-    formats: list[str] = knob(factory=lambda: list(FORMATS), help="Comma list of outputs: " + ",".join(FORMATS) + ".",
+    formats: list[str] = knob(factory=lambda: list(DEFAULT_FORMATS), help="Comma list of outputs: " + ",".join(FORMATS) + ".",
                               choices=FORMATS)
     template: str = knob("boxed_cot", "Prompt template of the SFT/pair/KTO prompts (mathdistill.data.prompts).",
                          choices=template_names)

@@ -5,6 +5,7 @@
 - pairs:    {"prompt": str, "chosen": str, "rejected": str}     (DPOTrainer & co, preference)
 - kto:      {"prompt": str, "completion": str, "label": bool}  (KTOTrainer, unpaired preference)
 - ranker:   {"question": str, "positives": [str], "negatives": [str]}  (TDG's ASC ranker, methods.md 3.6)
+- think_messages: messages rows of the positives with their working as a reasoning trace (`as_reasoning`)
 
 Every row also carries `problem_id` (and sample indices) so a row can be traced back to
 its sample; TRL ignores extra columns. Prompts are question-only (no few-shot), rendered
@@ -15,6 +16,8 @@ reasoning sample's completion is its whole trace, reasoning in think tags then t
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from itertools import islice, product
 from typing import Any
@@ -36,6 +39,35 @@ def training_text(s: Sample) -> str:
     if s.reasoning_closed is False:  # a truncated negative (--keep-truncated) stays unclosed, as written
         return f"{open_tag}\n{s.reasoning}"
     return f"{open_tag}\n{s.reasoning}\n{close_tag}\n\n{s.response}"
+
+
+# The last sentence starts after a sentence end (. ! ? followed by space) or a line break that
+# has text after it; "3.5" and "1,000" do not end a sentence.
+_LAST_SENTENCE = re.compile(r"(?:(?<=[.!?])[ \t]+|\n+)(?=\S)")
+
+
+def split_final_sentence(text: str) -> tuple[str, str]:
+    """(working, final sentence) of a short chain-of-thought answer; ("", text) for one sentence."""
+    body = text.strip()
+    cuts = list(_LAST_SENTENCE.finditer(body))
+    if not cuts:
+        return "", body
+    m = cuts[-1]
+    return body[: m.start()].rstrip(), body[m.end():]
+
+
+def as_reasoning(groups: Grouped) -> Grouped:
+    """Short chain-of-thought samples laid out as a thinking model writes: the working becomes the
+    reasoning (closed), the final sentence the answer. Samples that have a reasoning stay as they are."""
+    out: Grouped = {}
+    for pid, samples in groups.items():
+        out[pid] = []
+        for s in samples:
+            if s.reasoning is None:
+                work, final = split_final_sentence(s.response)
+                s = dataclasses.replace(s, reasoning=work, response=final, reasoning_closed=True)
+            out[pid].append(s)
+    return out
 
 
 def completion_text(prompt: str, response: str) -> str:

@@ -56,7 +56,7 @@ Grouped = dict[str, list[Sample]]
 OUTPUTS = ("positives.jsonl", "negatives.jsonl", "stats.json", "README.md", CONFIG)
 FORMAT_FILES = {"sft": "sft.jsonl", "messages": "sft_messages.jsonl", "neg_sft": "neg_sft.jsonl",
                 "neg_messages": "neg_messages.jsonl", "pairs": "pairs.jsonl", "kto": "kto.jsonl",
-                "ranker": "ranker.jsonl"}
+                "ranker": "ranker.jsonl", "think_messages": "think_messages.jsonl"}
 SHOWN_REPEATS = 5  # repeated sample keys named in the log and stats.json
 
 
@@ -331,6 +331,9 @@ def _curate_locked(sd: CurationInput, out: Path, cfg: CurateConfig, t0: float) -
     makers = {
         "sft": lambda: formats.sft_rows(pos, r),
         "messages": lambda: formats.messages_rows(pos, r),
+        # The same positives with their working as a reasoning trace: short chain of thought in the
+        # layout of a thinking model, so one run compares the two (configs/run_longcot_arith.yaml).
+        "think_messages": lambda: formats.messages_rows(formats.as_reasoning(pos), r),
         # Negatives in the same two layouts, for LoRA-neg / MIX / NT / UL (mathdistill train --method neg ...).
         "neg_sft": lambda: formats.sft_rows(neg, r),
         "neg_messages": lambda: formats.messages_rows(neg, r),

@@ -21,6 +21,7 @@ from typing import Any
 
 from mathdistill.errors import ConfigError
 from mathdistill.grading.reasoning import THINK_TAGS, Split, split_reasoning
+from mathdistill.models.manifest import trained_on_reasoning
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +124,14 @@ def generation_prompt(tokenizer: Any) -> str | None:
 
 
 def detect_family(model: str, tokenizer: Any = None) -> Family:
-    """The family of `model`: by its name, else by its chat template (harmony channels, `<think>`);
-    `none` when neither says it reasons."""
+    """The family of `model`: by its name, else by the manifest of a folder trained here on reasoning
+    traces, else by its chat template (harmony channels, `<think>`); `none` when none says it reasons."""
     fam = family_by_name(model)
     if fam is not None:
         return fam
     tmpl = chat_template(tokenizer)
+    if model and trained_on_reasoning(model):  # trained here on think-tagged traces (a short-CoT base model)
+        return FAMILIES["think"]
     if tmpl:
         if "<|channel|>" in tmpl and "analysis" in tmpl:
             return FAMILIES["gpt-oss"]

@@ -52,5 +52,20 @@ def trained_prompt(model: str) -> tuple[str | None, str] | None:
     return p.get("template"), str(rendering)
 
 
+def trained_on_reasoning(model: str) -> bool:
+    """True for a folder mathdistill trained on reasoning traces (think-tagged completions): it writes
+    `<think>` blocks although neither its name nor its chat template says so."""
+    path = Path(model)
+    if not path.is_dir():
+        return False
+    m = read_manifest(path)
+    if m is None:
+        src = read_json(path / MERGED_FROM)
+        if isinstance(src, dict) and src.get("adapter"):
+            m = read_manifest(src["adapter"])
+    data = (m or {}).get("data")
+    return isinstance(data, dict) and bool(data.get("reasoning_rows"))
+
+
 def is_nat_dir(path: str | Path) -> bool:
     return (Path(path) / NAT_CONFIG).exists()

@@ -85,7 +85,7 @@ def _sub_dataclass(obj: Any, ph: dict[str, str], where: str) -> Any:
 
 
 _FILES = {"messages": "sft_messages.jsonl", "sft": "sft.jsonl", "neg_sft": "neg_sft.jsonl", "kto": "kto.jsonl",
-          "pairs": "pairs.jsonl", "ranker": "ranker.jsonl"}
+          "pairs": "pairs.jsonl", "ranker": "ranker.jsonl", "think_messages": "think_messages.jsonl"}
 
 
 def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> tuple[list[str], list[str]]:

@@ -81,6 +81,7 @@ class DataStats:
     over_max_chars: int = 0  # rows dropped by max_chars
     tokens: int = 0
     label_tokens: int = 0
+    reasoning_rows: int = 0  # kept rows that are reasoning traces: eval reads the model as a thinking one
     formats: list[str] = field(default_factory=list)
     end_of_turn: list[str] = field(default_factory=list)  # the token(s) every target ends with
 
@@ -271,6 +272,7 @@ def load_examples(cfg: Any, tok: Any, method: Any) -> tuple[list[Example], DataS
             kept_rows.append(r)
             stats.negatives += ex.negative
             stats.positives += not ex.negative
+            stats.reasoning_rows += r.reasoning
     if not examples:
         raise MathdistillError(
             f"{', '.join(files)}: no usable training example for --method {cfg.method} "
