@@ -5,7 +5,7 @@
   kept for the backward pass.
 - bf16 autocast over fp32 master weights is detected (native bf16: a GPU, AMX / AVX512-BF16), recorded
   in the manifest and overridable; its losses follow fp32's within BF16_LOSS_RTOL over a short run.
-- Gradient checkpointing is on by default from max_length GRADIENT_CHECKPOINTING_FROM.
+- Gradient checkpointing is on by default from max_length GRADIENT_CHECKPOINTING_FROM, and on a CPU.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_gradient_checkpointing_is_on_for_long_sequences_by_default(tiny_lm, tmp
     def checkpointing(**kw) -> bool:
         return build(TrainConfig, kw).gradient_checkpointing
 
-    assert checkpointing(max_length=GRADIENT_CHECKPOINTING_FROM - 1) is False
+    assert checkpointing(max_length=GRADIENT_CHECKPOINTING_FROM - 1) is None  # decided with the device
     assert checkpointing(max_length=GRADIENT_CHECKPOINTING_FROM) is True
     assert checkpointing(max_length=32768, gradient_checkpointing=False) is False
     assert checkpointing(max_length=512, gradient_checkpointing=True) is True
@@ -147,6 +147,32 @@ def test_gradient_checkpointing_is_on_for_long_sequences_by_default(tiny_lm, tmp
     assert training_arguments(long, False, False)["gradient_checkpointing"] is True
     doc = run_training(make_cfg(tiny_lm, tmp_path, "gc", rows(4), max_steps=1, max_length=32768), progress=False)
     assert doc["run_metadata"]["config"]["gradient_checkpointing"] is True
+
+
+def test_gradient_checkpointing_default_follows_the_device_and_the_tokens_a_step(tiny_lm, tmp_path, monkeypatch):
+    """Below GRADIENT_CHECKPOINTING_FROM: on a CPU, on from CPU_CHECKPOINTING_TOKENS tokens a micro-batch (the
+    data's mean length x batch); off on a GPU; an explicit value wins."""
+    from mathdistill.training import model as student
+    from mathdistill.training.data import load_examples
+
+    tok = transformers.AutoTokenizer.from_pretrained(tiny_lm)
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"Q{i}: ", "completion": "word " * 300}) + "\n" for i in range(8)))
+
+    def decided(**kw):
+        cfg = build(TrainConfig, {"model": tiny_lm, "data": [str(data)], "output_dir": str(tmp_path / "o"),
+                                  "max_length": 512, **kw})
+        load_examples(cfg, tok, method_spec("sft"))
+        return cfg.gradient_checkpointing
+
+    on_cpu = not torch.cuda.is_available()
+    assert decided(per_device_train_batch_size=8) is on_cpu  # ~300 tokens x 8 >= 2048
+    assert decided(per_device_train_batch_size=1) is False  # ~300 tokens a step
+    assert decided(per_device_train_batch_size=8, gradient_checkpointing=False) is False
+    assert student.default_checkpointing(None) is on_cpu  # methods without examples (DPO, KTO)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert student.default_checkpointing(10**6) is False
+
 
 
 def fake_liger(monkeypatch) -> list[dict]:

@@ -279,6 +279,11 @@ def load_examples(cfg: Any, tok: Any, method: Any) -> tuple[list[Example], DataS
             f"({stats.rows} rows, {stats.skipped_by_method} not used by this method, "
             f"{stats.references_dropped} reference solutions left out, {stats.over_max_chars} over max_chars, "
             f"{stats.dropped_too_long + stats.prompt_too_long} longer than max_length={cfg.max_length})")
+    if getattr(cfg, "gradient_checkpointing", False) is None:
+        from mathdistill.training.model import default_checkpointing
+
+        per_step = stats.tokens / len(examples) * min(cfg.per_device_train_batch_size, len(examples))
+        cfg.gradient_checkpointing = default_checkpointing(per_step)
     return examples, stats, kept_rows
 
 

@@ -56,6 +56,8 @@ def build_opd(cfg: Any, method: Any, progress: bool = True) -> dict[str, Any]:
     from mathdistill.training.steps import prepare_data
     from mathdistill.training.trainer import make_args, training_arguments
 
+    if cfg.gradient_checkpointing is None:
+        cfg.gradient_checkpointing = False  # the student generates inside training: checkpointing drops its KV cache
     path, tok, _, stats, rows = prepare_data(cfg, method)
     dtype, bf16 = precision(cfg)
     teacher, teacher_path = load_opd_teacher(cfg, tok, dtype)

@@ -208,7 +208,7 @@ def training_arguments(cfg: Any, bf16: bool, progress: bool, **override: Any) ->
         seed=cfg.seed, data_seed=cfg.seed, save_strategy="steps", save_steps=cfg.save_steps,
         save_total_limit=cfg.save_total_limit, logging_steps=cfg.logging_steps, logging_first_step=True,
         report_to=[r for r in cfg.report_to if r != "none"] or "none",
-        gradient_checkpointing=cfg.gradient_checkpointing, bf16=bf16,
+        gradient_checkpointing=bool(cfg.gradient_checkpointing), bf16=bf16,
         dataloader_num_workers=cfg.dataloader_num_workers, remove_unused_columns=False,
         disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(),
     )
