@@ -147,6 +147,9 @@ def test_gradient_checkpointing_is_on_for_long_sequences_by_default(tiny_lm, tmp
     assert training_arguments(long, False, False)["gradient_checkpointing"] is True
     doc = run_training(make_cfg(tiny_lm, tmp_path, "gc", rows(4), max_steps=1, max_length=32768), progress=False)
     assert doc["run_metadata"]["config"]["gradient_checkpointing"] is True
+    # training ran without the KV cache; the saved model generates with it
+    saved = json.loads((tmp_path / "gc" / "config.json").read_text())
+    assert saved.get("use_cache", True) is True
 
 
 def test_gradient_checkpointing_default_follows_the_device_and_the_tokens_a_step(tiny_lm, tmp_path, monkeypatch):

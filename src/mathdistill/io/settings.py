@@ -19,6 +19,8 @@ from typing import Any
 VOLATILE = frozenset({
     "progress", "grading_workers", "grade_workers", "workers", "batch_requests", "logging_steps",
     "report_to", "dataloader_num_workers", "resume_from_checkpoint", "merge", "overwrite",
+    # recomputes the same activations: memory and speed only (and its default is decided once the data is read)
+    "gradient_checkpointing",
 })
 
 

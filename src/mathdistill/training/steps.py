@@ -53,6 +53,10 @@ def finish(trainer: Any, tok: Any, cfg: Any, model: Any, **fields: Any) -> dict[
     # used in-process) computes as its saved fp32 weights do.
     trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
     stop_on_end_of_turn(model, tok, (fields.get("data") or {}).get("end_of_turn") or [])
+    # Gradient checkpointing turned the KV cache off for training; the saved model generates with it.
+    for m in {id(x): x for x in (model, getattr(model, "get_base_model", lambda: None)()) if x is not None}.values():
+        if getattr(getattr(m, "config", None), "use_cache", None) is False:
+            m.config.use_cache = True
     trainer.save_model(str(out))  # gathers ZeRO-3 shards; writes on the main process only
     if not trainer.is_world_process_zero():
         return {"status": "complete", "method": cfg.method, "rank": trainer.args.process_index}
