@@ -46,6 +46,7 @@ def test_rerun_of_a_finished_run_skips(trained_ranker, tiny_encoder, groups_file
         train_ranker(ranker_cfg(tiny_encoder, groups_file, Path(out), seed=1), progress=False)
 
 
+@pytest.mark.slow  # tens of seconds on 2 cores: in the slow suite, which CI also runs
 def test_resume_after_interruption_matches_uninterrupted(trained_ranker, tiny_encoder, groups_file, tmp_path,
                                                          monkeypatch):
     from mathdistill.ranker import checkpoint as ck
@@ -73,6 +74,7 @@ def test_resume_after_interruption_matches_uninterrupted(trained_ranker, tiny_en
         assert a["val_loss"] == pytest.approx(b["val_loss"], abs=1e-5)
 
 
+@pytest.mark.slow  # tens of seconds on 2 cores: in the slow suite, which CI also runs
 def test_kill_mid_epoch_resumes_from_the_step_checkpoint(trained_ranker, tiny_encoder, groups_file, tmp_path,
                                                         monkeypatch):
     from mathdistill.ranker import checkpoint as ck

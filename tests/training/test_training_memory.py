@@ -66,6 +66,7 @@ def loss_and_grads(trainer, batch, chunk_bytes: int):
     return loss.detach(), grads, max(sizes)
 
 
+@pytest.mark.slow  # tens of seconds on 2 cores: in the slow suite, which CI also runs
 @pytest.mark.parametrize("packing", [True, False])
 def test_chunked_loss_matches_whole_logits_and_keeps_none_of_them(tiny_lm, tmp_path, packing):
     from mathdistill.training.mle import build_mle
@@ -102,6 +103,7 @@ def losses(doc_dir: Path) -> list[float]:
     return [h["loss"] for h in state["log_history"] if "loss" in h]
 
 
+@pytest.mark.slow  # tens of seconds on 2 cores: in the slow suite, which CI also runs
 def test_bf16_losses_follow_fp32_within_the_stated_tolerance(tiny_lm, tmp_path):
     fp32 = run_training(make_cfg(tiny_lm, tmp_path, "fp32", rows(), bf16=False), progress=False)
     bf16 = run_training(make_cfg(tiny_lm, tmp_path, "bf16", rows(), bf16=True), progress=False)

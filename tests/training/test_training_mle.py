@@ -125,7 +125,9 @@ def test_training_loads_per_example_attention_on_cpu_and_saves_a_plain_config(ti
 
 @pytest.mark.parametrize("method,kw", [("sft", {}), ("neg", {"lora.r": 8, "learning_rate": 2e-2}),
                                        ("mix", {"packing": False}), ("nt", {}), ("ul", {}),
-                                       ("dpo", {"lora.r": 8, "learning_rate": 2e-2}), ("kto", {})])
+                                       # DPO and KTO train a reference model too: ~1 min each on 2 cores
+                                       pytest.param("dpo", {"lora.r": 8, "learning_rate": 2e-2}, marks=pytest.mark.slow),
+                                       pytest.param("kto", {}, marks=pytest.mark.slow)])
 def test_loss_decreases_for_every_method(tiny_lm, tmp_path, toy, method, kw):
     data = [toy]
     if method == "dpo":
@@ -184,6 +186,7 @@ def test_full_finetune_save_reload_identical_logits(tiny_lm, tmp_path, toy):
         assert torch.equal(b["model"].eval()(input_ids=ids).logits, again(input_ids=ids).logits)
 
 
+@pytest.mark.slow  # tens of seconds on 2 cores: in the slow suite, which CI also runs
 def test_rerun_resumes_from_last_complete_checkpoint(tiny_lm, tmp_path, toy):
     out = tmp_path / "resume"
     c = cfg(tiny_lm, out, [toy], max_steps=4, save_steps=2, save_total_limit=None)

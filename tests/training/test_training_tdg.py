@@ -154,6 +154,7 @@ def test_segment_ids_split_packed_rows():
     assert segment_ids(torch.zeros(2, 3, dtype=torch.long), None).tolist() == [[0, 0, 0], [1, 1, 1]]
 
 
+@pytest.mark.slow  # tens of seconds on 2 cores: in the slow suite, which CI also runs
 def test_nce_trains_a_fresh_student_lora(tiny_lm, toy_file, nat_dir, tmp_path):
     c = cfg(tiny_lm, tmp_path / "nce", [toy_file], method="nce", learning_rate=2e-2, max_steps=6,
             nce={"teacher": nat_dir})
