@@ -68,6 +68,11 @@ class EvalConfig:
     max_subsets: int = knob(20_000, "Exact maj@k up to this many k-subsets, Monte Carlo above.", ge=1)
     mc_samples: int = knob(2_000, "Monte Carlo k-subsets above --max-subsets.", ge=1)
     n_boot: int = knob(1_000, "Bootstrap resamples for the 95% CIs.", ge=1)
+    # Experiment trackers (eval.trackers).
+    report_to: list[str] = knob(factory=lambda: ["none"], help="none | tensorboard | trackio | wandb (comma-separated): "
+                                "where the metrics also go; all work offline.",
+                                choices=("none", "tensorboard", "trackio", "wandb"))
+    run_name: str | None = knob(None, "Run name in the trackers (default: the output folder's name).")
     out: str = knob("runs/eval", "Output folder.", folder=True)
 
     def __post_init__(self) -> None:

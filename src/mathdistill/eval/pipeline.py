@@ -384,6 +384,11 @@ def _run_eval(cfg: EvalConfig, inputs: EvalInputs, out: Path, backend_factory: C
     timing["total_s"] = round(time.perf_counter() - t0, 3)
     doc["timing"] = timing
     write_json_atomic(out / "results.json", doc)
+    if any(t != "none" for t in cfg.report_to):
+        from mathdistill.eval.trackers import report
+
+        doc["trackers"] = report(cfg, doc, out)
+        write_json_atomic(out / "results.json", doc)
     return doc
 
 
