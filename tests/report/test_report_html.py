@@ -101,6 +101,32 @@ def test_report_single_eval_dir_and_bad_dir(dirs, tmp_path):
     assert "not an eval, training or curation" in str(r.exception)
 
 
+def test_plots_only_where_they_carry_information_and_a_suite_table(dirs, tmp_path):
+    """An accuracy-vs-k curve needs two values of k, a difficulty plot two levels; a single greedy pass
+    over one level draws neither. Two models (or benchmarks) get one benchmarks x models table."""
+    from mathdistill.report.html import suite_section
+    from mathdistill.report.loaders import load_run
+    from mathdistill.report.plots import accuracy_vs_difficulty, accuracy_vs_k
+
+    runs = [load_run(dirs["a"]), load_run(dirs["b"])]
+    assert accuracy_vs_k(runs, "probs") is not None and accuracy_vs_difficulty(runs, "probs") is not None
+    one = tmp_path / "one.jsonl"
+    one.write_text("".join(json.dumps({**r, "level": 1}) + "\n" for r in PROBLEMS))
+    out = tmp_path / "greedy"
+    run_eval(EvalConfig(model="g", backend="fake", data=[str(one)], n=1, temperature=0.0, greedy=False, out=str(out),
+                        grade_workers=1, n_boot=100),
+             backend_factory=lambda: FakeBackend(script={f"Q{i}:": [f"\\boxed{{{2 * i}}}"] for i in range(6)}),
+             progress=False)
+    single = [load_run(out)]
+    assert accuracy_vs_k(single, "one") is None and accuracy_vs_difficulty(single, "one") is None
+    assert suite_section(single) == ""  # one benchmark, one model: the summary says it all
+    table = suite_section(runs)
+    assert "Benchmarks x models" in table and table.count("<tr>") == 2  # header + one benchmark
+    assert "avg@4" in table and ", sd " in table
+    html = _report(dirs, "a", "b")
+    assert "id=suite" in html
+
+
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(dirs, tmp_path):
     exe = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -77,6 +77,43 @@ def _headline_keys(m: dict[str, Any]) -> list[str]:
     return [k for k in keys if isinstance(m.get(k), dict)]
 
 
+def headline_metric(m: dict[str, Any]) -> str | None:
+    """The number a suite table shows for one dataset: avg@n (mean@n) when there are n > 1 samples,
+    else greedy, else what there is."""
+    n = m.get("n") or 1
+    for key in (("mean@n", "greedy") if n > 1 else ("greedy", "mean@n")) + (f"maj@{n}",):
+        if isinstance(m.get(key), dict) and m[key].get("value") is not None:
+            return key
+    return None
+
+
+def suite_section(runs: Sequence[EvalRun]) -> str:
+    """Benchmarks x models in one table: each cell the dataset's headline with its 95% CI (and the
+    standard deviation across the n runs for avg@n). Shown when there is more than one of either."""
+    datasets = _datasets(runs)
+    labels = list(dict.fromkeys(r.label for r in runs))
+    if len(datasets) < 2 and len(labels) < 2:
+        return ""
+    rows = []
+    for ds in datasets:
+        row = [escape(ds)]
+        for label in labels:
+            m = next((r.results["metrics"].get(ds) for r in runs if r.label == label and ds in r.results["metrics"]),
+                     None)
+            key = headline_metric(m) if m else None
+            if key is None:
+                row.append("–")
+                continue
+            name = "avg@" + str(m.get("n")) if key == "mean@n" else key
+            sd = (m.get("runs") or {}).get("std") if key == "mean@n" else None
+            row.append(f"{_pct(m[key])}<br><span class=muted>{escape(name)}"
+                       + (f", sd {100 * sd:.1f}" if isinstance(sd, (int, float)) else "") + "</span>")
+        rows.append(row)
+    return ("<section id=suite><h2>Benchmarks x models</h2><p class=muted>Accuracy in %, 95% CI below each "
+            "value: avg@n (pass@1 averaged over n samples, with the standard deviation across the n runs) where "
+            "n > 1, else greedy.</p>" + _table(["benchmark", *map(escape, labels)], rows) + "</section>")
+
+
 def summary_section(runs: Sequence[EvalRun]) -> str:
     has_asc = any(k.startswith("asc@") for r in runs for m in r.results["metrics"].values() for k in m)
     cols = ["greedy", "mean@n", "maj@n", "pass@n"] + (["asc@n"] if has_asc else [])
@@ -294,7 +331,7 @@ def build_html(runs: Sequence[Run], *, title: str = "mathdistill report", max_sa
     nav = ([("summary", "Summary")] if evals else []) + [(f"ds-{d}", d) for d in datasets]
     nav += ([("training", "Training")] if trains else []) + ([("curation", "Curation")] if curs else [])
     nav += ([("samples-sec", "Samples"), ("runs", "Run details")] if evals else [])
-    body = (summary_section(evals) if evals else "") + "".join(dataset_section(evals, d) for d in datasets)
+    body = (suite_section(evals) + summary_section(evals) if evals else "") + "".join(dataset_section(evals, d) for d in datasets)
     body += training_section(trains) + curation_section(curs)
     if evals:
         body += samples_section(evals, max_samples) + runs_section(evals)

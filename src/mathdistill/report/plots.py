@@ -54,7 +54,7 @@ def accuracy_vs_k(runs: Sequence[EvalRun], dataset: str) -> str | None:
         families += [(f, ":", "^") for f in sorted(asc, key=lambda f: metric_order(f + "@0"))]
         for fam, ls, mk in families:
             ks, vals, lo, hi = _k_series(m, fam)
-            if not ks:
+            if len(ks) < 2:  # one k is one point, not a curve: the tables hold it
                 continue
             drew = True
             top = max(top, 100 * max(hi))
@@ -103,7 +103,7 @@ def breakdown_bars(runs: Sequence[EvalRun], dataset: str, kind: str) -> str | No
         for g in (run.results["metrics"].get(dataset, {}).get(kind) or {}):
             if g not in groups:
                 groups.append(g)
-    if not groups:
+    if len(groups) < 2:  # one bar per run says what the tables say
         return None
     series = []
     for run in runs:
@@ -144,6 +144,8 @@ def accuracy_vs_difficulty(runs: Sequence[EvalRun], dataset: str) -> str | None:
         by: dict[Any, list[dict]] = defaultdict(list)
         for r in rows:
             by[r["difficulty"]].append(r)
+        if len(by) < 2:  # one level: nothing to compare across difficulty
+            continue
         numeric = all(isinstance(x, int | float) for x in by)
         xs = sorted(by) if numeric else sorted(by, key=str)
         pos = xs if numeric else list(range(len(xs)))
