@@ -196,3 +196,17 @@ def test_paired_bootstrap_detects_a_real_difference():
     assert t["significant"] and t["diff"] == pytest.approx(0.3) and t["ci"][0] > 0.15 and t["p_value"] < 0.01
     t = paired_bootstrap([1.0, 0.0] * 20, [0.0, 1.0] * 20, 2000)
     assert not t["significant"] and t["diff"] == 0.0
+
+
+def test_compare_to_tests_every_model_against_a_train_step(tmp_path, fake_train):
+    """`compare_to: [sft]`: besides the base comparison, kd is tested against sft (KD vs RFT), paired over
+    the same problems; an unknown step is refused before any work."""
+    d = _base(tmp_path, train=[{"method": "sft"}, {"method": "sft", "name": "kd"}], compare_to=["sft"])
+    summary = _run(d)["summary"]
+    assert [c["label"] for c in summary["comparisons"]] == ["sft", "kd"]  # each vs base, as before
+    (v,) = summary["versus"]
+    assert (v["label"], v["against"], v["n"]) == ("kd", "sft", 5) and v["diff"] == 0.0
+    assert any(line.startswith("kd vs sft on") for line in summary["verdict"])
+    with pytest.raises(ConfigError, match="compare_to 'rft' is not a train step"):
+        _run(_base(tmp_path / "x", compare_to=["rft"]))
+    assert not (tmp_path / "x" / "run").exists()

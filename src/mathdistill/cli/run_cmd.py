@@ -102,3 +102,14 @@ def print_summary(doc: dict[str, Any]) -> None:
             sig = "-" if not c or c["diff"] is None else ("yes" if c["significant"] else "no")
             t.add_row(m["label"], ds, _pct(v), diff, sig)
     console.print(t)
+    if doc.get("versus"):
+        v = Table(title=f"{doc['metric']}: difference vs the compare_to steps (points, paired bootstrap)",
+                  show_edge=False)
+        for c in ("model", "vs", "dataset", "difference", "p", "significant"):
+            v.add_column(c, justify="left" if c in ("model", "vs", "dataset") else "right")
+        for c in doc["versus"]:
+            if c["diff"] is not None:
+                v.add_row(c["label"], c["against"], c["dataset"],
+                          f"{100 * c['diff']:+.1f} [{100 * c['ci'][0]:+.1f}, {100 * c['ci'][1]:+.1f}]",
+                          f"{c['p_value']:.3f}", "yes" if c["significant"] else "no")
+        console.print(v)

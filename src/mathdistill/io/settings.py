@@ -18,7 +18,7 @@ from typing import Any
 # a merged copy of the same weights, `overwrite` only says what to do with an earlier folder.
 VOLATILE = frozenset({
     "progress", "grading_workers", "grade_workers", "workers", "batch_requests", "logging_steps",
-    "report_to", "dataloader_num_workers", "resume_from_checkpoint", "merge", "overwrite",
+    "report_to", "run_name", "dataloader_num_workers", "resume_from_checkpoint", "merge", "overwrite",
     # recomputes the same activations: memory and speed only (and its default is decided once the data is read)
     "gradient_checkpointing",
 })

@@ -98,6 +98,8 @@ class RunConfig:
     eval: EvalConfig = knob(help="The eval stages' config.", factory=EvalConfig)
     eval_base: bool = knob(True, "Evaluate the untrained student with the same settings.")
     summary_metric: str = knob("greedy", "Metric compared before/after (greedy, mean@n, maj@k, ...).")
+    compare_to: list[str] = knob(factory=list, help="Train steps every other evaluated model is also compared with "
+                                 "(paired bootstrap), besides the base student: e.g. [sft] to test KD against RFT.")
     n_boot: int = knob(2000, "Paired bootstrap resamples for the significance of a difference.", ge=1)
     report: bool = knob(True, "Write report.html.")
     eta: dict[str, float] = knob(help="Rough seconds per stage kind, for the overall ETA.", factory=dict)
@@ -115,6 +117,9 @@ class RunConfig:
         names = []
         for i, step in enumerate(self.train):
             names.append(step_name(step, i, names))
+        for ref in self.compare_to:
+            if ref != "base" and ref not in names:
+                raise ConfigError(f"compare_to '{ref}' is not a train step (steps: {', '.join(names)})")
         if self.round_model is not None and self.round_model not in names:
             raise ConfigError(f"round_model '{self.round_model}' is not a train step (steps: {', '.join(names)})")
         if self.student_samples.step is not None and self.student_samples.step not in names:

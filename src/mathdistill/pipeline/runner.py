@@ -168,7 +168,7 @@ def finish(cfg: RunConfig, stages: list[Stage], run: Path) -> dict[str, Any]:
     from mathdistill.pipeline.summary import build_summary, verdict, write_summary
 
     evals = [s for s in stages if s.kind == "eval" and status(s, stages) == "done"]
-    doc = build_summary(evals, cfg.summary_metric, cfg.n_boot, cfg.eval.seed)
+    doc = build_summary(evals, cfg.summary_metric, cfg.n_boot, cfg.eval.seed, cfg.compare_to)
     doc["verdict"] = verdict(doc)
     write_summary(doc, run / "summary.json")
     done = [s for s in stages if s.kind in ("curate", "train", "eval") and status(s, stages) == "done"]

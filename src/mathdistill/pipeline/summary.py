@@ -62,24 +62,42 @@ def _headline(eval_dir: Path, metric: str) -> dict[str, dict[str, Any]]:
     return {ds: {k: (m.get(metric) or {}).get(k) for k in ("value", "ci", "n")} for ds, m in metrics.items()}
 
 
-def build_summary(evals: list[Stage], metric: str, n_boot: int, seed: int = 0) -> dict[str, Any]:
-    base = next((s for s in evals if s.label == "base"), None)
-    base_pp = per_problem(base.path, metric) if base else {}
-    models, comps = [], []
+def build_summary(evals: list[Stage], metric: str, n_boot: int, seed: int = 0,
+                  compare_to: list[str] | None = None) -> dict[str, Any]:
+    """Every model's headline; `comparisons`: each trained model vs the base student; `versus`: every
+    other model vs each label of `compare_to` (a trained step, e.g. RFT as the baseline of KD)."""
+    models = []
     for s in evals:
         head = _headline(s.path, metric)
-        if not head:
+        if head:
+            models.append({"label": s.label, "stage": s.id, "round": s.round, "dir": str(s.path), "datasets": head})
+    comps = _against(evals, "base", metric, n_boot, seed)
+    versus = [c for ref in (compare_to or []) for c in _against(evals, ref, metric, n_boot, seed)]
+    doc = {"metric": metric, "test": TEST.format(n_boot=n_boot), "models": models, "comparisons": comps}
+    if compare_to:
+        doc["versus"] = versus
+    return doc
+
+
+def _against(evals: list[Stage], ref_label: str, metric: str, n_boot: int, seed: int) -> list[dict[str, Any]]:
+    ref = next((s for s in evals if s.label == ref_label), None)
+    if ref is None:
+        return []
+    ref_pp, ref_head = per_problem(ref.path, metric), _headline(ref.path, metric)
+    out = []
+    for s in evals:
+        if s is ref or (ref_label != "base" and s.label == "base"):
             continue
-        models.append({"label": s.label, "stage": s.id, "round": s.round, "dir": str(s.path), "datasets": head})
-        if base is None or s is base:
-            continue
-        pp = per_problem(s.path, metric)
-        for ds, vals in pp.items():
-            common = sorted(set(vals) & set(base_pp.get(ds, {})))
-            t = paired_bootstrap([base_pp[ds][i] for i in common], [vals[i] for i in common], n_boot, seed)
-            comps.append({"label": s.label, "round": s.round, "dataset": ds,
-                          "base": (_headline(base.path, metric)).get(ds), "model": head.get(ds), **t})
-    return {"metric": metric, "test": TEST.format(n_boot=n_boot), "models": models, "comparisons": comps}
+        head = _headline(s.path, metric)
+        for ds, vals in per_problem(s.path, metric).items():
+            common = sorted(set(vals) & set(ref_pp.get(ds, {})))
+            t = paired_bootstrap([ref_pp[ds][i] for i in common], [vals[i] for i in common], n_boot, seed)
+            row = {"label": s.label, "round": s.round, "dataset": ds, "base": ref_head.get(ds), "model": head.get(ds),
+                   **t}
+            if ref_label != "base":
+                row["against"] = ref_label
+            out.append(row)
+    return out
 
 
 def write_summary(doc: dict[str, Any], path: Path) -> None:
@@ -89,7 +107,7 @@ def write_summary(doc: dict[str, Any], path: Path) -> None:
 def verdict(doc: dict[str, Any]) -> list[str]:
     """Plain sentences: did each trained model beat the base student, and is it significant?"""
     out = []
-    for c in doc["comparisons"]:
+    for c in doc["comparisons"] + doc.get("versus", []):
         if c["diff"] is None:
             continue
         b, m = (c.get("base") or {}).get("value"), (c.get("model") or {}).get("value")
@@ -103,5 +121,5 @@ def verdict(doc: dict[str, Any]) -> list[str]:
             word = "did not improve (lower, not significantly)"
         else:
             word = "did not change"
-        out.append(f"{c['label']} vs base on {c['dataset']} ({doc['metric']}): {word}: {move}")
+        out.append(f"{c['label']} vs {c.get('against', 'base')} on {c['dataset']} ({doc['metric']}): {word}: {move}")
     return out
