@@ -9,6 +9,9 @@ from mathdistill.config import check_fields, knob
 from mathdistill.sampling.config import template_names
 
 FORMATS = ("sft", "messages", "neg_sft", "neg_messages", "pairs", "kto", "ranker", "think_messages")
+FORMAT_FILES = {"sft": "sft.jsonl", "messages": "sft_messages.jsonl", "neg_sft": "neg_sft.jsonl",
+                "neg_messages": "neg_messages.jsonl", "pairs": "pairs.jsonl", "kto": "kto.jsonl",
+                "ranker": "ranker.jsonl", "think_messages": "think_messages.jsonl"}
 # Written only when asked for: the default set is what the training methods read.
 DEFAULT_FORMATS = FORMATS[:-1]
 

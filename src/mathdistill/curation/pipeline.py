@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.curation import dedup, formats, minhash, select
-from mathdistill.curation.config import CurateConfig
+from mathdistill.curation.config import FORMAT_FILES, CurateConfig
 from mathdistill.curation.filters import REASONS, TraceFilter
 from mathdistill.curation.lengths import LengthMeter, full_text, resolve_unit
 from mathdistill.curation.reader import (
@@ -54,9 +54,6 @@ log = logging.getLogger(__name__)
 Grouped = dict[str, list[Sample]]
 # Every file curate writes (besides the formats' files and the plots): removed before a rerun.
 OUTPUTS = ("positives.jsonl", "negatives.jsonl", "stats.json", "README.md", CONFIG)
-FORMAT_FILES = {"sft": "sft.jsonl", "messages": "sft_messages.jsonl", "neg_sft": "neg_sft.jsonl",
-                "neg_messages": "neg_messages.jsonl", "pairs": "pairs.jsonl", "kto": "kto.jsonl",
-                "ranker": "ranker.jsonl", "think_messages": "think_messages.jsonl"}
 SHOWN_REPEATS = 5  # repeated sample keys named in the log and stats.json
 
 

@@ -30,6 +30,16 @@ def is_complete(output_dir: str | Path) -> bool:
     return bool(m and m.get("status") == "complete")
 
 
+def _own_manifest(path: Path) -> dict[str, Any] | None:
+    """The folder's manifest; for a merged copy of an adapter (models.prepare), the adapter's."""
+    m = read_manifest(path)
+    if m is None:
+        src = read_json(path / MERGED_FROM)
+        if isinstance(src, dict) and src.get("adapter"):
+            m = read_manifest(src["adapter"])
+    return m
+
+
 def trained_prompt(model: str) -> tuple[str | None, str] | None:
     """(template, rendering) a trained model directory was trained with, or None for other models.
 
@@ -38,12 +48,7 @@ def trained_prompt(model: str) -> tuple[str | None, str] | None:
     of an adapter (models.prepare) answers for the adapter it was merged from."""
     from mathdistill.models.registry import resolve_model
 
-    path = Path(resolve_model(model, prepare=False))
-    m = read_manifest(path)
-    if m is None:
-        src = read_json(path / MERGED_FROM)
-        if isinstance(src, dict) and src.get("adapter"):
-            m = read_manifest(src["adapter"])
+    m = _own_manifest(Path(resolve_model(model, prepare=False)))
     if not m or not isinstance(m.get("prompt"), dict):
         return None
     p = m["prompt"]
@@ -58,12 +63,7 @@ def trained_on_reasoning(model: str) -> bool:
     path = Path(model)
     if not path.is_dir():
         return False
-    m = read_manifest(path)
-    if m is None:
-        src = read_json(path / MERGED_FROM)
-        if isinstance(src, dict) and src.get("adapter"):
-            m = read_manifest(src["adapter"])
-    data = (m or {}).get("data")
+    data = (_own_manifest(path) or {}).get("data")
     return isinstance(data, dict) and bool(data.get("reasoning_rows"))
 
 

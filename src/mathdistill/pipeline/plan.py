@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mathdistill.config import build
+from mathdistill.curation.config import FORMAT_FILES
 from mathdistill.errors import ConfigError
 from mathdistill.pipeline.config import STEP_KEYS, RunConfig, _merge, step_name
 from mathdistill.training.methods import method_spec
@@ -84,8 +85,7 @@ def _sub_dataclass(obj: Any, ph: dict[str, str], where: str) -> Any:
     return build(type(obj), _sub(dataclasses.asdict(obj), ph, where))
 
 
-_FILES = {"messages": "sft_messages.jsonl", "sft": "sft.jsonl", "neg_sft": "neg_sft.jsonl", "kto": "kto.jsonl",
-          "pairs": "pairs.jsonl", "ranker": "ranker.jsonl", "think_messages": "think_messages.jsonl"}
+_FILES = FORMAT_FILES  # curation's one map of format -> file name
 
 
 def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> tuple[list[str], list[str]]:
