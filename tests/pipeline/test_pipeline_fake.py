@@ -210,3 +210,21 @@ def test_compare_to_tests_every_model_against_a_train_step(tmp_path, fake_train)
     with pytest.raises(ConfigError, match="compare_to 'rft' is not a train step"):
         _run(_base(tmp_path / "x", compare_to=["rft"]))
     assert not (tmp_path / "x" / "run").exists()
+
+
+def test_a_stage_finished_before_unset_fields_left_the_key_is_still_done(tmp_path, fake_train):
+    from mathdistill.pipeline.stages import stage_key, status
+
+    d = _base(tmp_path)
+    _run(d, stages=["sample"])
+    plan = build_plan(load_run_config(None, None, base=d), d["out"])
+    stage = next(s for s in plan if s.id == "sample")
+    marker = stage.path / MARKER
+    doc = json.loads(marker.read_text())
+    assert doc["key"] == stage_key(stage, plan) != stage_key(stage, plan, legacy=True)
+    doc["key"] = stage_key(stage, plan, legacy=True)  # as the previous release wrote it
+    marker.write_text(json.dumps(doc))
+    assert status(stage, plan) == "done"
+    doc["key"] = "0" * 16
+    marker.write_text(json.dumps(doc))
+    assert status(stage, plan) == "stale"

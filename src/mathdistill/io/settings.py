@@ -42,10 +42,23 @@ def settings_of(cfg: Any, *, only: Iterable[str] | None = None, ignore: Iterable
     return d
 
 
-def settings_key(settings: Mapping[str, Any], *, replace: Mapping[str, str] | None = None) -> str:
+def _set_only(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _set_only(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_set_only(v) for v in value]
+    return value
+
+
+def settings_key(settings: Mapping[str, Any], *, replace: Mapping[str, str] | None = None,
+                 legacy: bool = False) -> str:
     """A 16-hex key of the settings. `replace` rewrites substrings first (e.g. a run folder's own
-    path, so a moved run still recognises its outputs)."""
-    blob = json.dumps(settings, sort_keys=True, default=str)
+    path, so a moved run still recognises its outputs).
+
+    Fields set to None (left unset) are keyed as if absent, at any depth: a release that adds an
+    optional field keeps the outputs of older releases valid. `legacy=True` keys None too, as keys
+    were made before this rule, so outputs made then are still recognised."""
+    blob = json.dumps(settings if legacy else _set_only(settings), sort_keys=True, default=str)
     for old, new in (replace or {}).items():
         blob = blob.replace(old, new)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -51,15 +51,18 @@ def upstream(stage: Stage, plan: Sequence[Stage]) -> list[Stage]:
     return out
 
 
-def stage_key(stage: Stage, plan: Sequence[Stage] = (), _memo: dict[str, str] | None = None) -> str:
-    """The key of the stage's settings and of the keys of the stages it reads (recursively)."""
+def stage_key(stage: Stage, plan: Sequence[Stage] = (), _memo: dict[str, str] | None = None, *,
+              legacy: bool = False) -> str:
+    """The key of the stage's settings and of the keys of the stages it reads (recursively).
+    `legacy`: keyed as markers written before unset fields left the key were (io.settings.settings_key)."""
     memo = {} if _memo is None else _memo
     if stage.id not in memo:
         memo[stage.id] = "cycle"  # a plan never has one; should it, the recursion still ends
-        ups = {u.id: stage_key(u, plan, memo) for u in upstream(stage, plan)}
+        ups = {u.id: stage_key(u, plan, memo, legacy=legacy) for u in upstream(stage, plan)}
         # Paths inside the run dir are keyed relative to it, so a run moved or named by another
         # relative path (--out ./runs/x vs runs/x) still recognises its finished stages.
-        memo[stage.id] = settings_key(settings_of(stage.config, upstream=ups), replace={str(stage.path.parent): "RUN"})
+        memo[stage.id] = settings_key(settings_of(stage.config, upstream=ups), replace={str(stage.path.parent): "RUN"},
+                                      legacy=legacy)
     return memo[stage.id]
 
 
@@ -78,7 +81,7 @@ def status(stage: Stage, plan: Sequence[Stage] = ()) -> str:
             key = json.loads(m.read_text()).get("key")
         except (OSError, json.JSONDecodeError):
             key = None
-        return "done" if key == stage_key(stage, plan) else "stale"
+        return "done" if key in (stage_key(stage, plan), stage_key(stage, plan, legacy=True)) else "stale"
     return "partial" if stage.path.exists() and any(stage.path.iterdir()) else "pending"
 
 

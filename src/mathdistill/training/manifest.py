@@ -20,10 +20,10 @@ from mathdistill.models.manifest import MANIFEST
 GUARD = "train_guard.json"
 
 
-def config_key(cfg: Any, data_fingerprint: str) -> str:
+def config_key(cfg: Any, data_fingerprint: str, *, legacy: bool = False) -> str:
     """Fields that may change between a killed run and its rerun without changing the result
-    (io.settings.VOLATILE) do not count."""
-    return settings_key(settings_of(cfg, _data=data_fingerprint))
+    (io.settings.VOLATILE) do not count, nor do unset ones (`legacy`: as guards were keyed before)."""
+    return settings_key(settings_of(cfg, _data=data_fingerprint), legacy=legacy)
 
 
 def check_guard(cfg: Any, data_fingerprint: str) -> None:
@@ -37,7 +37,7 @@ def check_guard(cfg: Any, data_fingerprint: str) -> None:
             old = json.loads(g.read_text())
         except json.JSONDecodeError:
             old = None
-        if old and old.get("key") != key:
+        if old and old.get("key") not in (key, config_key(cfg, data_fingerprint, legacy=True)):
             raise ConfigError(f"{out} holds a training run with another config or data "
                               f"(guard {old.get('key')} vs {key}); use a new --out, or delete the folder to restart")
         if old:
