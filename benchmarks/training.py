@@ -319,6 +319,7 @@ def main() -> None:
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help=f"comma-separated, from {', '.join(CONFIGS + EXTRA_CONFIGS)}")
     ap.add_argument("--kd-k", type=int, default=20, help="ours-kd: the teacher's top-K")
+    ap.add_argument("--json", default=None, help="also write the peaks and every config's figures (MFU included) here")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--data", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -378,6 +379,12 @@ def main() -> None:
         print(f"{r['config']:24} {r['tokens_per_s']:>10.1f} {rt:>11} {r['peak_mb']:>9.0f} {rm:>11} "
               f"{r['padded_tokens'] / r['tokens']:>12.2f} {r['dtype']:>6} {r['model_gflops']:>8.1f} {mfu:>6.1%} "
               f"{r['model_gflops'] / peak['bf16']:>8.1%} {r['loss']:>7.4f}")
+    for r in results:
+        r["mfu"] = round(r["model_gflops"] / peak[r["dtype"]], 4) if peak.get(r["dtype"]) else None
+    if a.json:
+        Path(a.json).write_text(json.dumps({"peak_gflops": peak, "peaks": peaks, "load": _peak.load_note(),
+                                            "model": a.model, "rows": a.rows, "batch_size": a.batch_size,
+                                            "results": results}, indent=1, default=str))
     by = {r["config"]: r for r in results}
     if "ours-kd" in by and "ours-packed" in by:
         print(f"ours-kd (top-{a.kd_k}) / ours-packed (SFT): "

@@ -9,7 +9,10 @@ here, so no weights travel. It checks, printing one PASS/FAIL line each and a JS
   2. packed vs padded per-example losses agree in bf16 for sdpa, our per-example SDPA and (if
      installed) flash_attention_2;
   3. `run_training` sft, packed, one epoch on toy rows: loss falls, the model saves and reloads;
-  4. tokens/s of packed vs unpacked training on mixed lengths (same rows, steady state).
+  4. tokens/s of packed vs unpacked training on mixed lengths (same rows, steady state);
+  5. MFU of bf16 packed SFT (and of the fp32 baseline) on a SmolLM2-135M-shaped model with random
+     weights: `benchmarks/training.py` run on the GPU, model FLOPs/s over the bf16 matmul peak it
+     measures in the same run (`--mfu-rows 0` skips it).
 Needs torch with CUDA, transformers, peft, accelerate and this package (`pip install --no-deps -e .`).
 """
 
@@ -44,6 +47,41 @@ def rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
     return [{"prompt": f"Problem:\nWhat is {i} plus {i + 1}?\n\nSolution:\n",
              "completion": " ".join(rng.choice(words) for _ in range(rng.randint(lo, hi))) + f" {2 * i + 1}."}
             for i in range(n)]
+
+
+def build_smollm2_shape(tok_dir: str, out: Path) -> str:
+    """SmolLM2-135M's shape (30 layers, d=576, GQA 9/3 heads), random weights: MFU depends on the shape only."""
+    import torch
+    import transformers
+
+    tok = transformers.AutoTokenizer.from_pretrained(tok_dir)
+    cfg = transformers.LlamaConfig(vocab_size=len(tok), hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                                   num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192,
+                                   tie_word_embeddings=True, eos_token_id=tok.eos_token_id,
+                                   bos_token_id=tok.bos_token_id)
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(cfg).save_pretrained(out)
+    tok.save_pretrained(out)
+    return str(out)
+
+
+def check_mfu(tok_dir: str, out: Path, rows_n: int, batch_size: int) -> dict:
+    """benchmarks/training.py on this device: ours packed (bf16 where native, the default) vs fp32."""
+    import subprocess
+
+    model = build_smollm2_shape(tok_dir, out / "smollm2_shape")
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "training.py"
+    js = out / "mfu.json"
+    cmd = [sys.executable, str(bench), "--model", model, "--rows", str(rows_n), "--batch-size", str(batch_size),
+           "--configs", "ours-packed,ours-packed-fp32", "--json", str(js)]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if r.returncode or not js.exists():
+        return {"ok": False, "error": (r.stderr or r.stdout)[-1500:]}
+    doc = json.loads(js.read_text())
+    by = {x["config"]: x for x in doc["results"]}
+    return {"ok": "ours-packed" in by, "peak_gflops": doc["peak_gflops"],
+            **{name: {k: x.get(k) for k in ("dtype", "tokens_per_s", "model_gflops", "mfu", "peak_mb", "loss")}
+               for name, x in by.items()}}
 
 
 def check_attention(model_dir: str, dev: str) -> dict:
@@ -104,6 +142,8 @@ def main() -> None:
     ap.add_argument("--tokenizer", required=True)
     ap.add_argument("--out", default="runs/gpu_check")
     ap.add_argument("--rows", type=int, default=480)
+    ap.add_argument("--mfu-rows", type=int, default=512, help="rows for check 5 (0: skip it)")
+    ap.add_argument("--mfu-batch-size", type=int, default=16)
     ap.add_argument("--cpu", action="store_true", help="rehearse the script on CPU (checks 1 fail by design)")
     a = ap.parse_args()
     import torch
@@ -148,6 +188,17 @@ def main() -> None:
     res["throughput"] = {"packed_tokens_per_s": tp, "unpacked_tokens_per_s": tu, "ratio": tp / tu}
     print(f"INFO packed {tp:.0f} vs unpacked {tu:.0f} tokens/s (epoch tokens / train wall): {tp / tu:.2f}x "
           "(both include the first step)", flush=True)
+    if a.mfu_rows:
+        res["mfu"] = mfu = check_mfu(a.tokenizer, out, a.mfu_rows, a.mfu_batch_size)
+        if mfu["ok"]:
+            new, old = mfu["ours-packed"], mfu.get("ours-packed-fp32")
+            print(f"INFO MFU of packed SFT ({new['dtype']}, SmolLM2-135M shape, batch {a.mfu_batch_size}): "
+                  f"{new['mfu']:.1%} of the {new['dtype']} matmul peak ({new['model_gflops']:.0f} of "
+                  f"{mfu['peak_gflops'][new['dtype']]:.0f} GFLOP/s), {new['tokens_per_s']:.0f} tokens/s"
+                  + (f"; fp32 {old['mfu']:.1%}, {old['tokens_per_s']:.0f} tokens/s: "
+                     f"{new['tokens_per_s'] / old['tokens_per_s']:.2f}x" if old else ""), flush=True)
+        else:
+            print("FAIL MFU check:", mfu["error"], flush=True)
     (out / "gpu_check.json").write_text(json.dumps(res, indent=1, default=str))
     print(json.dumps(res, default=str))
 
