@@ -26,13 +26,18 @@ import time
 from pathlib import Path
 
 
-def build_model(tok_dir: str, out: Path) -> str:
+TINY = dict(hidden_size=512, intermediate_size=1536, num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=4)
+# MFU depends on the shape only, so check 5 uses SmolLM2-135M's with random weights.
+SMOLLM2_135M = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
+                    num_key_value_heads=3)
+
+
+def build_model(tok_dir: str, out: Path, shape: dict | None = None) -> str:
     import torch
     import transformers
 
     tok = transformers.AutoTokenizer.from_pretrained(tok_dir)
-    cfg = transformers.LlamaConfig(vocab_size=len(tok), hidden_size=512, intermediate_size=1536, num_hidden_layers=4,
-                                   num_attention_heads=8, num_key_value_heads=4, max_position_embeddings=4096,
+    cfg = transformers.LlamaConfig(vocab_size=len(tok), **(shape or TINY), max_position_embeddings=8192,
                                    tie_word_embeddings=True, eos_token_id=tok.eos_token_id,
                                    bos_token_id=tok.bos_token_id)
     torch.manual_seed(0)
@@ -49,27 +54,11 @@ def rows(n: int, lo: int, hi: int, seed: int = 0) -> list[dict]:
             for i in range(n)]
 
 
-def build_smollm2_shape(tok_dir: str, out: Path) -> str:
-    """SmolLM2-135M's shape (30 layers, d=576, GQA 9/3 heads), random weights: MFU depends on the shape only."""
-    import torch
-    import transformers
-
-    tok = transformers.AutoTokenizer.from_pretrained(tok_dir)
-    cfg = transformers.LlamaConfig(vocab_size=len(tok), hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
-                                   num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192,
-                                   tie_word_embeddings=True, eos_token_id=tok.eos_token_id,
-                                   bos_token_id=tok.bos_token_id)
-    torch.manual_seed(0)
-    transformers.LlamaForCausalLM(cfg).save_pretrained(out)
-    tok.save_pretrained(out)
-    return str(out)
-
-
 def check_mfu(tok_dir: str, out: Path, rows_n: int, batch_size: int) -> dict:
     """benchmarks/training.py on this device: ours packed (bf16 where native, the default) vs fp32."""
     import subprocess
 
-    model = build_smollm2_shape(tok_dir, out / "smollm2_shape")
+    model = build_model(tok_dir, out / "smollm2_shape", SMOLLM2_135M)
     bench = Path(__file__).resolve().parent.parent / "benchmarks" / "training.py"
     js = out / "mfu.json"
     cmd = [sys.executable, str(bench), "--model", model, "--rows", str(rows_n), "--batch-size", str(batch_size),
