@@ -111,6 +111,45 @@ def test_packed_and_unpacked_give_the_same_per_example_loss(tiny_lm, tok, attn):
     assert not torch.allclose(token_losses(no_reset, pk["labels"])[0], ce_p, atol=1e-3)
 
 
+def test_packed_attention_runs_in_fp32_on_cpu_under_bf16_autocast(monkeypatch):
+    # The CPU flash kernel is much slower in bf16 than in fp32: under autocast our attention must hand it fp32
+    # (autocast would otherwise recast), give back the caller's dtype, and match an fp32 reference, gradients too.
+    import torch.nn.functional as F
+
+    from mathdistill.training.attention import packed_sdpa_attention
+
+    seen = []
+    real = F.scaled_dot_product_attention
+
+    def spy(q, k, v, **kw):
+        out = real(q, k, v, **kw)
+        seen.append((q.dtype, k.dtype, v.dtype, out.dtype))
+        return out
+
+    monkeypatch.setattr(F, "scaled_dot_product_attention", spy)
+    torch.manual_seed(0)
+    lens = [5, 9, 3]
+    pos = torch.cat([torch.arange(n) for n in lens])[None]
+    q = torch.randn(1, 4, sum(lens), 8, requires_grad=True)
+    k = torch.randn(1, 2, sum(lens), 8, requires_grad=True)
+    v = torch.randn(1, 2, sum(lens), 8, requires_grad=True)
+    module = torch.nn.Module()
+    module.is_causal = True
+    module.train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out, _ = packed_sdpa_attention(module, q, k, v.to(torch.bfloat16), None, position_ids=pos)
+    assert out.dtype == torch.bfloat16 and out.shape == (1, sum(lens), 4, 8)
+    assert seen and all(d == (torch.float32,) * 4 for d in seen)
+    out.float().sum().backward()
+    gq = q.grad.clone()
+    q.grad = None
+    seen.clear()
+    ref, _ = packed_sdpa_attention(module, q, k, v, None, position_ids=pos)  # plain fp32, no autocast
+    ref.sum().backward()
+    assert torch.allclose(out.float(), ref, atol=2e-2)
+    assert torch.allclose(gq, q.grad, atol=2e-2)
+
+
 def test_training_loads_per_example_attention_on_cpu_and_saves_a_plain_config(tiny_lm, tmp_path, toy):
     from mathdistill.training.attention import NAME
 
