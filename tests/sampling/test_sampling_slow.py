@@ -69,6 +69,23 @@ def test_vllm_cpu_backend_smollm2_uniform(tmp_path, smollm2_path, data_dir):
     assert run["seeds"]["mode"] == "engine" and all(r["seed"] == 0 for r in rows)
 
 
+def test_vllm_cpu_seeded_sampling_repeats_run_to_run(tmp_path, smollm2_path, data_dir):
+    # Two fresh engines with the same seed must give the same samples: the engine core runs in-process on CPU
+    # (in its own process it starts stepping before every request has arrived, and no response repeated).
+    pytest.importorskip("vllm")
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        cli(out, "--limit", "4", "--model", "smollm2", "--backend", "vllm", "--strategy", "vanilla", "--k", "3",
+            "--temperature", "1.0", "--max-new-tokens", "32", "--set", "vllm.enforce_eager=true",
+            "--set", "vllm.max_model_len=1024")
+        runs.append({(r["problem_id"], r["sample_idx"]): r["response"] for r in samples(out)})
+        backend = json.loads((out / "run.json").read_text())["backend"]
+        assert backend["VLLM_ENABLE_V1_MULTIPROCESSING"] == "0"
+    assert len(runs[0]) == 12 and runs[0] == runs[1]
+    assert len(set(runs[0].values())) > 4  # sampled at T=1, not greedy: the equality is the seed's doing
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,7 +154,10 @@ def test_kill9_resume_vllm_cpu_reaps_engine(tmp_path, smollm2_path, data_dir):
     cmd = sample_cmd(out, "--limit", "6", "--model", "smollm2", "--backend", "vllm", "--strategy", "vanilla",
                      "--k", "2", "--max-new-tokens", "48", "--batch-requests", "1", "--grading-workers", "1",
                      "--set", "vllm.enforce_eager=true", "--set", "vllm.max_model_len=2048")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # On CPU the engine core runs in-process by default (reproducible sampling), which leaves nothing to reap;
+    # its own process, the GPU's default, is what the reaper is for.
+    env = {**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     path, t0, engine = out / "samples.jsonl", time.monotonic(), []
     try:
         while not (path.exists() and path.read_text().count("\n") >= 2):

@@ -242,6 +242,11 @@ class VLLMBackend(Backend):
         self.seed_mode = "engine" if self.cpu else "request"
         if self.cpu:  # vLLM-CPU reserves this much RAM for the KV cache (its default is large)
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kvcache_space_gib))
+            # An engine core in its own process starts stepping while requests are still arriving, so the
+            # draws of a seeded engine land on other requests from run to run (two seeded runs of the demo's
+            # sample stage shared 0 of 160 responses); in this process it sees them all first (160 of 160
+            # identical) and starts ~35 s sooner. Per-request seeds, the GPU's way, crash the CPU sampler.
+            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         kw: dict[str, Any] = dict(model=model, seed=seed, dtype=dtype, tensor_parallel_size=tensor_parallel_size,
                                   enforce_eager=enforce_eager, **engine_kw)
         if max_model_len:
@@ -271,6 +276,7 @@ class VLLMBackend(Backend):
                 "seed_mode": self.seed_mode, "engine_seed": self.seed,
                 "engine_kwargs": {k: v for k, v in self.engine_kwargs.items() if k != "model"},
                 "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE") if self.cpu else None,
+                "VLLM_ENABLE_V1_MULTIPROCESSING": os.environ.get("VLLM_ENABLE_V1_MULTIPROCESSING"),
                 **({"engine_started_with": self.started_with} if self.started_with != self.model else {})}
 
     def load_weights(self, model: str) -> bool:
