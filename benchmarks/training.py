@@ -265,6 +265,11 @@ def child(name: str, a: argparse.Namespace) -> dict:
             trainer = build_kd(cfg, method_spec("kd"), progress=False)["trainer"]
         else:
             trainer = build_mle(cfg, method_spec(cfg.method), progress=False)["trainer"]
+        if not name.endswith("-fp32"):  # as training.steps.fit does (the setting before issue 22 did not)
+            from mathdistill.training.steps import trim_callback
+
+            if (cb := trim_callback()) is not None:
+                trainer.add_callback(cb)
     else:
         import datasets
         import trl

@@ -233,3 +233,22 @@ def test_the_liger_path_hands_the_model_the_labels_and_token_count(tiny_lm, tmp_
     trainer.liger = {"used": True}
     theirs = trainer.compute_loss(trainer.model, dict(batch), num_items_in_batch=n)
     assert torch.allclose(ours, theirs, rtol=1e-5)
+
+
+def test_freed_heap_pages_go_back_after_every_cpu_step(tiny_lm, tmp_path, monkeypatch):
+    # glibc keeps the pages of a step's freed activations and its heap fragments, so peak RSS climbed step after
+    # step: training.steps.fit trims the heap after each optimizer step on a CPU (glibc only).
+    import platform
+
+    from mathdistill.training import steps
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc" or torch.cuda.is_available():
+        assert steps.trim_callback() is None
+        return
+    calls = []
+    monkeypatch.setattr(steps, "heap_trim", lambda: lambda pad: calls.append(pad) or 1)
+    run_training(make_cfg(tiny_lm, tmp_path, "trim", rows(), max_steps=3, per_device_train_batch_size=2),
+                 progress=False)
+    assert calls == [0, 0, 0]
+    monkeypatch.setattr(steps, "heap_trim", lambda: None)
+    assert steps.trim_callback() is None

@@ -32,9 +32,45 @@ def features(examples: list[Any]) -> ListDataset:
     return ListDataset([{"input_ids": e.input_ids, "labels": e.labels, "negative": e.negative} for e in examples])
 
 
+def heap_trim() -> Any:
+    """glibc's malloc_trim, or None (not glibc, or a GPU run: its tensors are not on the heap)."""
+    import ctypes
+    import platform
+
+    import torch
+
+    if torch.cuda.is_available() or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def trim_callback() -> Any:
+    """A TrainerCallback that gives freed heap pages back to the system after every optimizer step, or None.
+
+    A CPU step frees hundreds of MB of short-lived activations; glibc keeps the pages, and its heap fragments,
+    so peak RSS climbed step after step (in a probe at 2,400 tokens a step: 4.3 -> 5.3 -> 5.4 GB over three
+    steps; trimmed: 4.2 -> 4.8 -> 4.8 GB)."""
+    trim = heap_trim()
+    if trim is None:
+        return None
+    from transformers import TrainerCallback
+
+    class HeapTrim(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            trim(0)
+
+    return HeapTrim()
+
+
 def fit(trainer: Any, cfg: Any) -> tuple[Any, str | None, float]:
     from mathdistill.training.trainer import resume_point
 
+    cb = trim_callback()
+    if cb is not None:
+        trainer.add_callback(cb)
     ckpt = resume_point(cfg)
     if ckpt:
         log.info("train: resuming from %s", ckpt)
