@@ -85,16 +85,13 @@ def _sub_dataclass(obj: Any, ph: dict[str, str], where: str) -> Any:
     return build(type(obj), _sub(dataclasses.asdict(obj), ph, where))
 
 
-_FILES = FORMAT_FILES  # curation's one map of format -> file name
-
-
 def default_data(method: str, curate_dir: Path, formats: list[str], where: str) -> tuple[list[str], list[str]]:
     """The curated files a method trains on (its row of the methods table): (data, negatives)."""
     choices = method_spec(method).curated
     for data, negs in choices:
         if all(f in formats for f in data + negs):
-            return [str(curate_dir / _FILES[f]) for f in data], [str(curate_dir / _FILES[f]) for f in negs]
-    want = " or ".join("+".join(_FILES[f] for f in d + n) for d, n in choices)
+            return [str(curate_dir / FORMAT_FILES[f]) for f in data], [str(curate_dir / FORMAT_FILES[f]) for f in negs]
+    want = " or ".join("+".join(FORMAT_FILES[f] for f in d + n) for d, n in choices)
     first = "+".join(choices[0][0] + choices[0][1])
     raise ConfigError(f"{where} ({method}) trains on curated {want}, but curate.formats is {formats}; "
                       f"add {first} to curate.formats or give the step its own `data`")

@@ -81,7 +81,7 @@ def status(stage: Stage, plan: Sequence[Stage] = ()) -> str:
             key = json.loads(m.read_text()).get("key")
         except (OSError, json.JSONDecodeError):
             key = None
-        return "done" if key in (stage_key(stage, plan), stage_key(stage, plan, legacy=True)) else "stale"
+        return "done" if key == stage_key(stage, plan) or key == stage_key(stage, plan, legacy=True) else "stale"
     return "partial" if stage.path.exists() and any(stage.path.iterdir()) else "pending"
 
 
